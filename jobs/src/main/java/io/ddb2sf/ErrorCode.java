@@ -1,0 +1,45 @@
+package io.ddb2sf;
+
+/**
+ * Every failure a job reports, with a stable code (config 0xxx, source 1xxx, warehouse 2xxx, stage 3xxx)
+ * and the process exit code DESIGN.md fixes: 2 for bad usage or config, 1 for everything else.
+ */
+public enum ErrorCode {
+    CONFIG_INVALID("DDB2SF-0001", 2),
+    WINDOW_INVALID("DDB2SF-0002", 2),
+    KEY_SCHEMA_MISMATCH("DDB2SF-0003", 2),
+
+    SOURCE_FAILED("DDB2SF-1000", 1),
+    STREAM_GAP("DDB2SF-1001", 1),
+    STREAM_REPLACED("DDB2SF-1002", 1),
+    STREAM_NOT_ENABLED("DDB2SF-1003", 1),
+    CHECKPOINT_ORDER("DDB2SF-1004", 1),
+    CHECKPOINT_CONFLICT("DDB2SF-1005", 1),
+
+    WAREHOUSE_FAILED("DDB2SF-2000", 1),
+    LOAD_MISMATCH("DDB2SF-2001", 1),
+    NOT_LOADED("DDB2SF-2002", 1),
+    MIGRATION_EDITED("DDB2SF-2003", 1),
+
+    STAGE_FAILED("DDB2SF-3000", 1),
+    STAGE_INVALID("DDB2SF-3001", 1),
+    MANIFEST_MISSING("DDB2SF-3002", 1),
+
+    INTERNAL("DDB2SF-9999", 1);
+
+    private final String code;
+    private final int exitCode;
+
+    ErrorCode(String code, int exitCode) {
+        this.code = code;
+        this.exitCode = exitCode;
+    }
+
+    public String code() {
+        return code;
+    }
+
+    public int exitCode() {
+        return exitCode;
+    }
+}

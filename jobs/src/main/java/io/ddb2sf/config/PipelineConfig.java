@@ -1,0 +1,74 @@
+package io.ddb2sf.config;
+
+import io.ddb2sf.ErrorCode;
+import io.ddb2sf.JobException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/** The whole configuration, parsed and validated once by {@link ConfigLoader}. */
+public record PipelineConfig(Aws aws, Stage stage, Snowflake snowflake, List<TableConfig> tables) {
+
+    public PipelineConfig {
+        tables = List.copyOf(tables);
+    }
+
+    /**
+     * @param region             AWS region of the table and the bucket
+     * @param dynamodbEndpoint   endpoint override (DynamoDB Local), else the region's
+     * @param s3Endpoint         endpoint override (a local S3 server), else the region's
+     * @param maxAttempts        SDK attempts per call for throttling and 5xx before the job fails
+     */
+    public record Aws(String region, Optional<URI> dynamodbEndpoint, Optional<URI> s3Endpoint, int maxAttempts) {}
+
+    /**
+     * @param bucket        the stage bucket
+     * @param prefix        key prefix under which each table has its folder, no leading or trailing slash
+     * @param partTargetBytes a Parquet part is closed once it reaches this size
+     * @param rowGroupBytes   Parquet row group size; bounds the writer's memory
+     */
+    public record Stage(String bucket, String prefix, long partTargetBytes, long rowGroupBytes) {}
+
+    /**
+     * @param url                 full JDBC URL; when empty it is built from the account
+     * @param account             account identifier (e.g. xy12345.eu-west-1)
+     * @param privateKeyFile      key-pair auth: PKCS#8 private key file
+     * @param privateKeyPassphrase passphrase of an encrypted key
+     * @param password            password auth, for local stacks only
+     * @param stageName           the external stage ddb2sf creates and loads from
+     * @param stageUrl            the stage's s3:// URL (the bucket and prefix above)
+     * @param storageIntegration  the storage integration the stage uses on real Snowflake
+     */
+    public record Snowflake(
+            Optional<String> url,
+            Optional<String> account,
+            String user,
+            Optional<Path> privateKeyFile,
+            Optional<String> privateKeyPassphrase,
+            Optional<String> password,
+            Optional<String> role,
+            Optional<String> warehouse,
+            String database,
+            String schema,
+            String stageName,
+            String stageUrl,
+            Optional<String> storageIntegration) {
+
+        /** Never print secrets in logs or summaries. */
+        @Override
+        public String toString() {
+            return "Snowflake[user=" + user + ", database=" + database + ", schema=" + schema + "]";
+        }
+    }
+
+    public TableConfig table(String name) {
+        return tables.stream()
+                .filter(t -> t.name().equals(name))
+                .findFirst()
+                .orElseThrow(() -> new JobException(ErrorCode.CONFIG_INVALID,
+                        "table '" + name + "' is not in the config; configured tables: "
+                                + tables.stream().map(TableConfig::name).toList()
+                                + " (add it under tables: or fix --table)"));
+    }
+}

@@ -1,0 +1,132 @@
+package io.ddb2sf.dynamodb;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+/**
+ * Turns a DynamoDB item into two JSON documents that together lose nothing:
+ *
+ * <ul>
+ *   <li>the <b>item</b>, natural JSON a user queries directly ({@code _ITEM:price::number}): maps are objects,
+ *       lists and sets are arrays, binary is base64, numbers are JSON numbers when Snowflake keeps them exactly
+ *       and strings with the exact digits otherwise (DynamoDB allows 38 digits from 1E-130 to 1E+125);</li>
+ *   <li>the <b>types</b>, the same shape with DynamoDB's type at every leaf ({@code "S"}, {@code "N"}, {@code "SS"},
+ *       ...), a nested object for M and an array for L, so a set, a binary or a string-held number is never
+ *       mistaken for something else.</li>
+ * </ul>
+ */
+public final class ItemJson {
+    /** Largest precision a VARIANT keeps as an exact fixed-point number; beyond it Snowflake would use a double. */
+    private static final int MAX_EXACT_PRECISION = 38;
+    private static final JsonFactory FACTORY = new JsonFactory();
+
+    private ItemJson() {}
+
+    public record Documents(String item, String types) {}
+
+    public static Documents of(Map<String, AttributeValue> item) {
+        StringWriter itemOut = new StringWriter();
+        StringWriter typesOut = new StringWriter();
+        try (JsonGenerator values = FACTORY.createGenerator(itemOut);
+             JsonGenerator types = FACTORY.createGenerator(typesOut)) {
+            writeMap(item, values, types);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new Documents(itemOut.toString(), typesOut.toString());
+    }
+
+    /** The plain-notation number if Snowflake keeps it exactly as a VARIANT number, else empty. */
+    public static java.util.Optional<String> exactNumber(String dynamoNumber) {
+        BigDecimal n = new BigDecimal(dynamoNumber).stripTrailingZeros();
+        if (n.signum() == 0) {
+            return java.util.Optional.of("0");
+        }
+        int integerDigits = Math.max(n.precision() - n.scale(), 0);
+        int scale = Math.max(n.scale(), 0);
+        return integerDigits + scale <= MAX_EXACT_PRECISION && scale < MAX_EXACT_PRECISION
+                ? java.util.Optional.of(n.toPlainString())
+                : java.util.Optional.empty();
+    }
+
+    private static void writeMap(Map<String, AttributeValue> map, JsonGenerator values, JsonGenerator types) throws IOException {
+        values.writeStartObject();
+        types.writeStartObject();
+        // Sorted so the same item always gives the same bytes, whatever map the SDK handed us.
+        for (Map.Entry<String, AttributeValue> e : new TreeMap<>(map).entrySet()) {
+            values.writeFieldName(e.getKey());
+            types.writeFieldName(e.getKey());
+            write(e.getValue(), values, types);
+        }
+        values.writeEndObject();
+        types.writeEndObject();
+    }
+
+    private static void write(AttributeValue v, JsonGenerator values, JsonGenerator types) throws IOException {
+        switch (v.type()) {
+            case S -> scalar(types, "S", () -> values.writeString(v.s()));
+            case N -> scalar(types, "N", () -> writeNumber(v.n(), values));
+            case B -> scalar(types, "B", () -> values.writeString(base64(v.b())));
+            case BOOL -> scalar(types, "BOOL", () -> values.writeBoolean(v.bool()));
+            case NUL -> scalar(types, "NULL", values::writeNull);
+            case SS -> scalar(types, "SS", () -> array(values, v.ss(), values::writeString));
+            case NS -> scalar(types, "NS", () -> array(values, v.ns(), n -> writeNumber(n, values)));
+            case BS -> scalar(types, "BS", () -> array(values, v.bs(), b -> values.writeString(base64(b))));
+            case M -> writeMap(v.m(), values, types);
+            case L -> {
+                values.writeStartArray();
+                types.writeStartArray();
+                for (AttributeValue element : v.l()) {
+                    write(element, values, types);
+                }
+                values.writeEndArray();
+                types.writeEndArray();
+            }
+            default -> throw new IllegalArgumentException("unknown DynamoDB attribute type in " + v);
+        }
+    }
+
+    private static void writeNumber(String n, JsonGenerator values) throws IOException {
+        var exact = exactNumber(n);
+        if (exact.isPresent()) {
+            values.writeNumber(exact.get());
+        } else {
+            values.writeString(n);
+        }
+    }
+
+    private static String base64(SdkBytes b) {
+        return Base64.getEncoder().encodeToString(b.asByteArrayUnsafe());
+    }
+
+    private interface IoAction {
+        void run() throws IOException;
+    }
+
+    private interface IoConsumer<T> {
+        void accept(T t) throws IOException;
+    }
+
+    private static void scalar(JsonGenerator types, String type, IoAction writeValue) throws IOException {
+        writeValue.run();
+        types.writeString(type);
+    }
+
+    private static <T> void array(JsonGenerator values, List<T> elements, IoConsumer<T> writeElement) throws IOException {
+        values.writeStartArray();
+        for (T e : elements) {
+            writeElement.accept(e);
+        }
+        values.writeEndArray();
+    }
+}

@@ -1,0 +1,328 @@
+package io.ddb2sf.export;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ddb2sf.ErrorCode;
+import io.ddb2sf.JobException;
+import io.ddb2sf.config.PipelineConfig;
+import io.ddb2sf.config.TableConfig;
+import io.ddb2sf.dynamodb.ItemJson;
+import io.ddb2sf.dynamodb.StreamReader;
+import io.ddb2sf.dynamodb.TypedValues;
+import io.ddb2sf.stage.ChangeRow;
+import io.ddb2sf.stage.ChangeRowSchema;
+import io.ddb2sf.stage.Checkpoint;
+import io.ddb2sf.stage.CheckpointStore;
+import io.ddb2sf.stage.Manifest;
+import io.ddb2sf.stage.ManifestStore;
+import io.ddb2sf.stage.PartWriter;
+import io.ddb2sf.stage.Partition;
+import io.ddb2sf.stage.ShardPosition;
+import io.ddb2sf.stage.StageKeys;
+import io.ddb2sf.stage.StageStore;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.Identity;
+import software.amazon.awssdk.services.dynamodb.model.Record;
+import software.amazon.awssdk.services.dynamodb.model.Shard;
+
+/**
+ * export-increment: the stream's changes of one hour into Parquet parts and a manifest, then the checkpoint.
+ *
+ * <p>A new partition starts at the checkpoint and takes every record whose event time is before the window's end
+ * (records older than the window that were not exported yet come along, counted as late; nothing is skipped).
+ * A rerun of a partition that has a manifest reads exactly the positions that manifest recorded, so it writes the
+ * same objects byte for byte.
+ */
+public final class ExportJob {
+    private final PipelineConfig config;
+    private final StreamReader reader;
+    private final StageStore store;
+    private final StageKeys keys;
+    private final CheckpointStore checkpoints;
+    private final ManifestStore manifests;
+    private final Clock clock;
+    private final PrintStream log;
+
+    public ExportJob(PipelineConfig config, StreamReader reader, StageStore store, CheckpointStore checkpoints,
+                     ManifestStore manifests, Clock clock, PrintStream log) {
+        this.config = config;
+        this.reader = reader;
+        this.store = store;
+        this.keys = new StageKeys(config.stage().prefix());
+        this.checkpoints = checkpoints;
+        this.manifests = manifests;
+        this.clock = clock;
+        this.log = log;
+    }
+
+    public ExportSummary run(Partition p) {
+        Instant began = clock.instant();
+        TableConfig table = config.table(p.table());
+        String arn = reader.streamArn(table);
+        Optional<Manifest> previous = manifests.load(p);
+        Optional<CheckpointStore.Loaded> checkpoint = checkpoints.load(table.name());
+
+        Plan plan = previous.map(m -> rerunPlan(p, m, arn)).orElseGet(() -> newPlan(p, arn, checkpoint));
+        if (p.end().isAfter(clock.instant())) {
+            log.printf("warning: window %s has not ended; changes after now go to the next partition%n", p);
+        }
+        log.printf("export %s: %s from %s%n", p, plan.mode, plan.from.isEmpty() ? "the stream's trim horizon" : "the checkpoint");
+
+        ChangeRowSchema schema = new ChangeRowSchema(table);
+        Counts counts = new Counts();
+        TypedValues.Counter misfits = new TypedValues.Counter();
+        SortedMap<String, ShardPosition> to = new TreeMap<>();
+        List<Manifest.FileEntry> files;
+        Path tmp = tempDir();
+        try (PartWriter writer = new PartWriter(store, keys, schema, p, config.stage().partTargetBytes(),
+                config.stage().rowGroupBytes(), tmp)) {
+            for (ShardPlan shard : plan.shards) {
+                ShardPosition from = plan.from.getOrDefault(shard.id, new ShardPosition(shard.parent, null, false));
+                ShardPosition parent = shard.parent == null ? null : to.get(shard.parent);
+                boolean parentPending = parent != null && !parent.finished();
+                if (from.finished() || parentPending || shard.limit == null) {
+                    to.put(shard.id, plan.rerun ? plan.expected.get(shard.id) : from);
+                    continue;
+                }
+                StreamReader.ShardRead read = reader.read(arn, shard.id, from.lastSequence(), shard.limit, r -> {
+                    ChangeRow row = toRow(table, p, r, counts, misfits);
+                    writer.write(row, r.dynamodb().sequenceNumber());
+                    if (counts.rows % 100_000 == 0) {
+                        log.printf("export %s: %,d changes so far%n", p, counts.rows);
+                    }
+                });
+                ShardPosition after = new ShardPosition(shard.parent, read.lastSequence(), read.finished());
+                to.put(shard.id, plan.rerun ? plan.expected.get(shard.id) : after);
+                if (plan.rerun && !java.util.Objects.equals(read.lastSequence(), plan.expected.get(shard.id).lastSequence())) {
+                    throw new JobException(ErrorCode.STREAM_GAP, "rerun of " + p + " could not re-read shard " + shard.id
+                            + " through sequence " + plan.expected.get(shard.id).lastSequence() + " (stopped at "
+                            + read.lastSequence() + "); the staged files are kept: run stage-validate, and if they are"
+                            + " damaged, backfill: " + backfillCommand(table));
+                }
+            }
+            files = writer.finish();
+        } catch (IOException e) {
+            throw new JobException(ErrorCode.STAGE_FAILED, "cannot clean up " + tmp + ": " + e.getMessage(), e);
+        } finally {
+            deleteQuietly(tmp);
+        }
+
+        long rows = files.stream().mapToLong(Manifest.FileEntry::rows).sum();
+        long bytes = files.stream().mapToLong(Manifest.FileEntry::size).sum();
+        Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, table.name(), p.id(), p.start(), p.end(),
+                new Manifest.Source("stream", arn, new TreeMap<>(plan.from), to),
+                schema.fingerprint(), files, new Manifest.Totals(files.size(), rows, bytes),
+                new Manifest.ChangeCounts(counts.inserts, counts.modifies, counts.removes, counts.ttlRemoves, counts.late));
+        manifests.write(p, manifest);
+        removeStrayParts(p, files);
+        advanceCheckpoint(p, arn, to, checkpoint);
+
+        return new ExportSummary("export-increment", p.id(), plan.mode, rows, counts.inserts, counts.modifies,
+                counts.removes, counts.ttlRemoves, counts.late, misfits.count(), files.size(), bytes,
+                Duration.between(began, clock.instant()).toMillis(), keys.manifest(p), to);
+    }
+
+    private Plan newPlan(Partition p, String arn, Optional<CheckpointStore.Loaded> loaded) {
+        TableConfig table = config.table(p.table());
+        Map<String, ShardPosition> from = new TreeMap<>();
+        if (loaded.isPresent()) {
+            Checkpoint c = loaded.get().checkpoint();
+            if (!c.streamArn().equals(arn)) {
+                throw new JobException(ErrorCode.STREAM_REPLACED, "the stream of " + table.name() + " was replaced ("
+                        + c.streamArn() + " -> " + arn + "): changes between the two streams may be lost. Backfill the table ("
+                        + backfillCommand(table) + "), then delete s3://" + store.bucket() + "/" + keys.checkpoint(table.name())
+                        + " and rerun");
+            }
+            if (c.windowEnd().isBefore(p.start())) {
+                throw new JobException(ErrorCode.CHECKPOINT_ORDER, "partitions of " + table.name() + " are exported in order;"
+                        + " the checkpoint is at " + c.windowEnd() + ", so export " + new Partition(table.name(), c.windowEnd(),
+                        c.windowEnd().plus(Duration.ofHours(1))) + " first");
+            }
+            if (c.windowEnd().isAfter(p.start())) {
+                throw new JobException(ErrorCode.CHECKPOINT_ORDER, "partition " + p + " has no manifest but the checkpoint of "
+                        + table.name() + " is already at " + c.windowEnd() + ": its changes were exported with a later"
+                        + " partition. Nothing to redo; if the manifest was deleted by mistake, backfill: " + backfillCommand(table));
+            }
+            from.putAll(c.shards());
+        }
+        List<Shard> shards = reader.shards(arn);
+        Set<String> live = new HashSet<>();
+        shards.forEach(s -> live.add(s.shardId()));
+        for (Map.Entry<String, ShardPosition> e : from.entrySet()) {
+            if (!e.getValue().finished() && !live.contains(e.getKey())) {
+                throw gap(table, "shard " + e.getKey() + " was trimmed before it was read to its end");
+            }
+        }
+        List<ShardPlan> plans = new ArrayList<>();
+        for (Shard s : shards) {
+            String parent = s.parentShardId();
+            boolean parentKnown = parent == null || live.contains(parent) || from.containsKey(parent);
+            if (!from.isEmpty() && !from.containsKey(s.shardId()) && !parentKnown) {
+                throw gap(table, "shard " + s.shardId() + " descends from " + parent + ", which was never read and is gone");
+            }
+            plans.add(new ShardPlan(s.shardId(), live.contains(parent) || from.containsKey(parent) ? parent : null,
+                    StreamReader.Limit.before(p.end())));
+        }
+        // Finished shards no longer in the stream need no further record.
+        from.entrySet().removeIf(e -> e.getValue().finished() && !live.contains(e.getKey()));
+        return new Plan("new", false, from, Map.of(), parentsFirst(plans));
+    }
+
+    private Plan rerunPlan(Partition p, Manifest m, String arn) {
+        if (!m.source().streamArn().equals(arn)) {
+            throw new JobException(ErrorCode.STREAM_REPLACED, "partition " + p + " was exported from stream "
+                    + m.source().streamArn() + ", which the table no longer has; its staged files are kept as they are");
+        }
+        List<ShardPlan> plans = new ArrayList<>();
+        for (Map.Entry<String, ShardPosition> e : m.source().to().entrySet()) {
+            ShardPosition from = m.source().from().get(e.getKey());
+            String last = e.getValue().lastSequence();
+            boolean moved = last != null && (from == null || !last.equals(from.lastSequence()));
+            plans.add(new ShardPlan(e.getKey(), e.getValue().parent(), moved ? StreamReader.Limit.through(last) : null));
+        }
+        return new Plan("rerun", true, m.source().from(), m.source().to(), parentsFirst(plans));
+    }
+
+    private void advanceCheckpoint(Partition p, String arn, SortedMap<String, ShardPosition> to,
+                                   Optional<CheckpointStore.Loaded> loaded) {
+        Optional<Instant> at = loaded.map(l -> l.checkpoint().windowEnd());
+        // A rerun of an older partition leaves a newer checkpoint alone; one that follows a crash after the manifest
+        // was written (checkpoint still at the window's start, or absent) completes the step that was missed.
+        if (at.isPresent() && !at.get().equals(p.start())) {
+            return;
+        }
+        checkpoints.advance(p.table(), new Checkpoint(arn, p.end(), to), loaded);
+    }
+
+    private void removeStrayParts(Partition p, List<Manifest.FileEntry> files) {
+        Set<String> kept = new HashSet<>();
+        files.forEach(f -> kept.add(f.key()));
+        store.list(keys.partitionPrefix(p)).stream()
+                .map(o -> o.key())
+                .filter(k -> keys.parsePart(p, k).isPresent() && !kept.contains(k))
+                .forEach(store::delete);
+    }
+
+    private ChangeRow toRow(TableConfig table, Partition p, Record r, Counts counts, TypedValues.Counter misfits) {
+        var change = r.dynamodb();
+        Map<String, AttributeValue> keysOnly = change.keys();
+        Map<String, AttributeValue> image = change.hasNewImage() ? change.newImage() : keysOnly;
+        String op = r.eventNameAsString();
+        boolean ttl = "REMOVE".equals(op) && isTtl(r.userIdentity());
+        Instant ts = change.approximateCreationDateTime();
+        counts.count(op, ttl, ts.isBefore(p.start()));
+        ItemJson.Documents item = change.hasNewImage() ? ItemJson.of(change.newImage()) : null;
+        String oldItem = table.keepOldImage() && change.hasOldImage() ? ItemJson.of(change.oldImage()).item() : null;
+        return new ChangeRow(
+                TypedValues.keyText(table.keys(), keysOnly),
+                TypedValues.of(table.typedColumns(), image, misfits),
+                op, ts, ChangeRow.paddedSequence(change.sequenceNumber()), ttl,
+                item == null ? null : item.item(), item == null ? null : item.types(), oldItem, p.id());
+    }
+
+    private static boolean isTtl(Identity who) {
+        return who != null && "Service".equals(who.type()) && "dynamodb.amazonaws.com".equals(who.principalId());
+    }
+
+    private JobException gap(TableConfig table, String what) {
+        return new JobException(ErrorCode.STREAM_GAP, "stream gap in " + table.name() + ": " + what
+                + "; changes are missing. Close the gap with a backfill: " + backfillCommand(table));
+    }
+
+    static String backfillCommand(TableConfig table) {
+        return "ddb2sf backfill --table " + table.name();
+    }
+
+    /** Parents before children, then by shard id, so every run orders the same shards the same way. */
+    private static List<ShardPlan> parentsFirst(List<ShardPlan> shards) {
+        Map<String, ShardPlan> byId = new TreeMap<>();
+        shards.forEach(s -> byId.put(s.id, s));
+        List<ShardPlan> ordered = new ArrayList<>();
+        Set<String> placed = new HashSet<>();
+        List<ShardPlan> pending = new ArrayList<>(byId.values());
+        pending.sort(Comparator.comparing(s -> s.id));
+        while (!pending.isEmpty()) {
+            boolean progressed = false;
+            for (var it = pending.iterator(); it.hasNext(); ) {
+                ShardPlan s = it.next();
+                if (s.parent == null || !byId.containsKey(s.parent) || placed.contains(s.parent)) {
+                    ordered.add(s);
+                    placed.add(s.id);
+                    it.remove();
+                    progressed = true;
+                }
+            }
+            if (!progressed) {
+                throw new IllegalStateException("shard lineage has a cycle: " + pending);
+            }
+        }
+        return ordered;
+    }
+
+    private static Path tempDir() {
+        try {
+            return Files.createTempDirectory("ddb2sf-export-");
+        } catch (IOException e) {
+            throw new JobException(ErrorCode.STAGE_FAILED, "cannot create a temporary directory: " + e.getMessage()
+                    + " (set java.io.tmpdir to a writable volume)", e);
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(dir);
+        } catch (IOException ignored) {
+            // Only temp files; the OS cleans them if we cannot.
+        }
+    }
+
+    private record ShardPlan(String id, String parent, StreamReader.Limit limit) {}
+
+    private record Plan(String mode, boolean rerun, Map<String, ShardPosition> from,
+                        Map<String, ShardPosition> expected, List<ShardPlan> shards) {}
+
+    private static final class Counts {
+        long rows;
+        long inserts;
+        long modifies;
+        long removes;
+        long ttlRemoves;
+        long late;
+
+        void count(String op, boolean ttl, boolean late) {
+            rows++;
+            switch (op) {
+                case "INSERT" -> inserts++;
+                case "MODIFY" -> modifies++;
+                case "REMOVE" -> {
+                    removes++;
+                    if (ttl) {
+                        ttlRemoves++;
+                    }
+                }
+                default -> throw new JobException(ErrorCode.SOURCE_FAILED, "unknown stream event " + op);
+            }
+            if (late) {
+                this.late++;
+            }
+        }
+    }
+}

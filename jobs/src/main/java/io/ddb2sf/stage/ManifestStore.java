@@ -1,0 +1,58 @@
+package io.ddb2sf.stage;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ddb2sf.ErrorCode;
+import io.ddb2sf.JobException;
+import java.io.IOException;
+import java.util.Optional;
+
+/** Reads and writes a partition's {@code _manifest.json}. */
+public final class ManifestStore {
+    private final StageStore store;
+    private final StageKeys keys;
+    private final ObjectMapper json;
+
+    public ManifestStore(StageStore store, StageKeys keys, ObjectMapper json) {
+        this.store = store;
+        this.keys = keys;
+        this.json = json;
+    }
+
+    public Optional<Manifest> load(Partition p) {
+        return loadRaw(p).map(Raw::manifest);
+    }
+
+    /** The manifest with its sha-256, which names the exact content a load or merge applied. */
+    public Optional<Raw> loadRaw(Partition p) {
+        String key = keys.manifest(p);
+        return store.get(key).map(v -> {
+            Manifest m;
+            try {
+                m = json.readValue(v.bytes(), Manifest.class);
+            } catch (IOException e) {
+                throw new JobException(ErrorCode.STAGE_INVALID, "manifest s3://" + store.bucket() + "/" + key
+                        + " is not a valid manifest (" + StageStore.oneLine(e) + "); rerun export-increment for " + p, e);
+            }
+            if (m == null || m.files() == null || m.source() == null || m.totals() == null || !p.id().equals(m.partition())) {
+                throw new JobException(ErrorCode.STAGE_INVALID, "manifest s3://" + store.bucket() + "/" + key
+                        + " is incomplete or belongs to another partition; rerun export-increment for " + p);
+            }
+            return new Raw(m, StageStore.sha256(v.bytes()));
+        });
+    }
+
+    public Raw require(Partition p) {
+        return loadRaw(p).orElseThrow(() -> new JobException(ErrorCode.MANIFEST_MISSING, "partition " + p
+                + " has no manifest at s3://" + store.bucket() + "/" + keys.manifest(p) + "; run export-increment for it first"));
+    }
+
+    public void write(Partition p, Manifest m) {
+        try {
+            store.putBytes(keys.manifest(p), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(m));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public record Raw(Manifest manifest, String sha256) {}
+}

@@ -1,0 +1,149 @@
+package io.ddb2sf.stage;
+
+import io.ddb2sf.ErrorCode;
+import io.ddb2sf.JobException;
+import io.ddb2sf.config.ColumnSpec;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.avro.Conversions;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.parquet.avro.AvroParquetWriter;
+import org.apache.parquet.conf.PlainParquetConfiguration;
+import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.io.LocalOutputFile;
+
+/**
+ * Streams change rows into Parquet parts of about the target size and uploads each part as soon as it is closed,
+ * so memory is bounded by one row group whatever the number of changes.
+ */
+public final class PartWriter implements AutoCloseable {
+    private static final Conversions.DecimalConversion DECIMALS = new Conversions.DecimalConversion();
+
+    private final StageStore store;
+    private final StageKeys keys;
+    private final ChangeRowSchema schema;
+    private final Partition partition;
+    private final long partTargetBytes;
+    private final long rowGroupBytes;
+    private final Path tmpDir;
+    private final List<Manifest.FileEntry> written = new ArrayList<>();
+
+    private ParquetWriter<GenericRecord> current;
+    private Path currentFile;
+    private String currentKey;
+    private long currentRows;
+
+    public PartWriter(StageStore store, StageKeys keys, ChangeRowSchema schema, Partition partition,
+                      long partTargetBytes, long rowGroupBytes, Path tmpDir) {
+        this.store = store;
+        this.keys = keys;
+        this.schema = schema;
+        this.partition = partition;
+        this.partTargetBytes = partTargetBytes;
+        this.rowGroupBytes = rowGroupBytes;
+        this.tmpDir = tmpDir;
+    }
+
+    /** Writes a row; {@code position} (its source position) names the part if the row opens one. */
+    public void write(ChangeRow row, String position) {
+        try {
+            if (current == null) {
+                open(position);
+            }
+            current.write(toRecord(row));
+            currentRows++;
+            if (current.getDataSize() >= partTargetBytes) {
+                closeCurrent();
+            }
+        } catch (IOException e) {
+            throw new JobException(ErrorCode.STAGE_FAILED, "cannot write Parquet part " + currentKey + ": " + e.getMessage()
+                    + " (check free space in " + tmpDir + "; then rerun)", e);
+        }
+    }
+
+    /** Closes the last part and returns every part written, in order. */
+    public List<Manifest.FileEntry> finish() {
+        try {
+            closeCurrent();
+        } catch (IOException e) {
+            throw new JobException(ErrorCode.STAGE_FAILED, "cannot write Parquet part " + currentKey + ": " + e.getMessage(), e);
+        }
+        return List.copyOf(written);
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (current != null) {
+            current.close();
+            current = null;
+        }
+        if (currentFile != null) {
+            Files.deleteIfExists(currentFile);
+        }
+    }
+
+    private void open(String position) throws IOException {
+        currentKey = keys.part(partition, written.size(), position);
+        currentFile = tmpDir.resolve(String.format("part-%05d.parquet", written.size()));
+        PlainParquetConfiguration conf = new PlainParquetConfiguration();
+        conf.set("parquet.avro.write-old-list-structure", "false");
+        current = AvroParquetWriter.<GenericRecord>builder(new LocalOutputFile(currentFile))
+                .withConf(conf)
+                .withSchema(schema.avro())
+                .withDataModel(GenericData.get())
+                .withCompressionCodec(CompressionCodecName.SNAPPY)
+                .withRowGroupSize(rowGroupBytes)
+                .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
+                .build();
+        currentRows = 0;
+    }
+
+    private void closeCurrent() throws IOException {
+        if (current == null) {
+            return;
+        }
+        current.close();
+        current = null;
+        StageStore.StoredObject stored = store.putFile(currentKey, currentFile);
+        written.add(new Manifest.FileEntry(stored.key(), stored.size(), stored.sha256(), currentRows));
+        Files.deleteIfExists(currentFile);
+        currentFile = null;
+    }
+
+    private GenericRecord toRecord(ChangeRow row) {
+        Schema avro = schema.avro();
+        GenericRecord r = new GenericData.Record(avro);
+        r.put("_KEY", row.key());
+        List<ColumnSpec> columns = schema.typedColumns();
+        for (int i = 0; i < columns.size(); i++) {
+            Object v = row.typed().get(i);
+            ColumnSpec c = columns.get(i);
+            if (v instanceof BigDecimal d) {
+                Schema fixed = avro.getField(c.column()).schema().getTypes().get(1);
+                v = DECIMALS.toFixed(d, fixed, fixed.getLogicalType());
+            } else if (v instanceof byte[] b) {
+                v = ByteBuffer.wrap(b);
+            }
+            r.put(c.column(), v);
+        }
+        r.put("_OP", row.op());
+        r.put("_EVENT_TS", ChronoUnit.MICROS.between(java.time.Instant.EPOCH, row.eventTime()));
+        r.put("_SEQ", row.sequence());
+        r.put("_TTL_DELETE", row.ttlDelete());
+        r.put("_ITEM", row.item());
+        r.put("_ITEM_TYPES", row.itemTypes());
+        r.put("_OLD_ITEM", row.oldItem());
+        r.put("_PARTITION", row.partition());
+        return r;
+    }
+}

@@ -1,0 +1,50 @@
+# Sourced by the other scripts: locates the repo, a JDK >= 21 and the Python virtualenv.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+STACK_DIR="$ROOT/.stack"
+
+log() { printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+java_major() { "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p'; }
+
+# JAVA_HOME if it is new enough, else the newest JDK >= 21 under /usr/lib/jvm.
+pick_java() {
+  if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/javac" && "$(java_major "$JAVA_HOME")" -ge 21 ]]; then
+    export JAVA_HOME; return
+  fi
+  local best="" best_v=0 d v
+  for d in /usr/lib/jvm/*; do
+    [[ -x "$d/bin/javac" ]] || continue
+    v="$(java_major "$d")"; v="${v%%.*}"
+    if [[ "$v" =~ ^[0-9]+$ && "$v" -ge 21 && "$v" -gt "$best_v" ]]; then best="$d"; best_v="$v"; fi
+  done
+  [[ -n "$best" ]] || die "no JDK 21 or newer found; install one (e.g. apt-get install openjdk-21-jdk) or set JAVA_HOME"
+  export JAVA_HOME="$best"
+}
+
+# The virtualenv with the local stack's Python parts, rebuilt when requirements.txt changes.
+ensure_venv() {
+  local req="$ROOT/scripts/requirements.txt" stamp="$VENV/.requirements.sha"
+  local want; want="$(sha256sum "$req" | cut -d' ' -f1)"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return; fi
+  log "creating Python virtualenv in .venv (first run only)"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+  echo "$want" > "$stamp"
+}
+
+mvnw() { (cd "$ROOT" && ./mvnw -B -ntp "$@"); }
+
+# Builds the CLI jar and the local-stack launchers when sources are newer than the jar.
+ensure_build() {
+  local jar="$ROOT/jobs/target/ddb2sf.jar"
+  if [[ -f "$jar" && -f "$ROOT/localstack/target/classpath.txt" ]] \
+     && [[ -z "$(find "$ROOT/jobs/src/main" "$ROOT/localstack/src" "$ROOT/sql" "$ROOT/pom.xml" "$ROOT/jobs/pom.xml" -newer "$jar" -print -quit)" ]]; then
+    return
+  fi
+  log "building ddb2sf (first run downloads Maven dependencies)"
+  mvnw -q -DskipTests package
+}
