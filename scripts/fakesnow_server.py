@@ -14,8 +14,9 @@ import uvicorn
 
 # Real-Snowflake statements in sql/ that fakesnow cannot run. The local stack treats exactly these as no-ops;
 # everything else in sql/ runs as written.
+LEADING_COMMENTS = r"(?:\s*--[^\n]*\n)*"
 NOP_STATEMENTS = [
-    r"\s*CREATE\s+FILE\s+FORMAT\b",
+    LEADING_COMMENTS + r"\s*CREATE\s+FILE\s+FORMAT\b",
 ]
 
 

@@ -171,12 +171,11 @@ public final class ExportJob {
         List<ShardPlan> plans = new ArrayList<>();
         for (Shard s : shards) {
             String parent = s.parentShardId();
-            boolean parentKnown = parent == null || live.contains(parent) || from.containsKey(parent);
-            if (!from.isEmpty() && !from.containsKey(s.shardId()) && !parentKnown) {
+            boolean parentKnown = parent != null && (live.contains(parent) || from.containsKey(parent));
+            if (!from.isEmpty() && !from.containsKey(s.shardId()) && parent != null && !parentKnown) {
                 throw gap(table, "shard " + s.shardId() + " descends from " + parent + ", which was never read and is gone");
             }
-            plans.add(new ShardPlan(s.shardId(), live.contains(parent) || from.containsKey(parent) ? parent : null,
-                    StreamReader.Limit.before(p.end())));
+            plans.add(new ShardPlan(s.shardId(), parentKnown ? parent : null, StreamReader.Limit.before(p.end())));
         }
         // Finished shards no longer in the stream need no further record.
         from.entrySet().removeIf(e -> e.getValue().finished() && !live.contains(e.getKey()));

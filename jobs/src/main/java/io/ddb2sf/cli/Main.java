@@ -1,0 +1,51 @@
+package io.ddb2sf.cli;
+
+import io.ddb2sf.ErrorCode;
+import io.ddb2sf.JobException;
+import io.ddb2sf.export.ExportCommand;
+import io.ddb2sf.load.LoadCommand;
+import io.ddb2sf.merge.MergeCommand;
+import io.ddb2sf.sync.SyncCommand;
+import io.ddb2sf.validate.ValidateCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+@Command(name = "ddb2sf", mixinStandardHelpOptions = true, version = "ddb2sf 0.1.0",
+        description = "Keeps Snowflake tables in sync with DynamoDB tables, one hourly partition at a time.",
+        subcommands = {ExportCommand.class, ValidateCommand.class, LoadCommand.class, MergeCommand.class, SyncCommand.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a job: export-increment, stage-validate,"
+                + " copy-load, merge-apply or sync");
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the CLI and maps every outcome to DESIGN's exit codes: 0 ok, 2 bad usage or config, 1 anything else. */
+    public static int execute(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> report(e));
+        cli.setParameterExceptionHandler((e, a) -> {
+            System.err.println("ddb2sf: " + e.getMessage() + " (see ddb2sf " + e.getCommandLine().getCommandName() + " --help)");
+            return 2;
+        });
+        return cli.execute(args);
+    }
+
+    private static int report(Exception e) {
+        if (e instanceof JobException je) {
+            System.err.println("ddb2sf: error " + je.code().code() + ": " + je.getMessage());
+            return je.code().exitCode();
+        }
+        e.printStackTrace(System.err);
+        System.err.println("ddb2sf: error " + ErrorCode.INTERNAL.code() + ": unexpected " + e
+                + " (a bug: report it with the stack trace above; a rerun of the partition is safe)");
+        return ErrorCode.INTERNAL.exitCode();
+    }
+}

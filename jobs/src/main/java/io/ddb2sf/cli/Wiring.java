@@ -1,0 +1,120 @@
+package io.ddb2sf.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ddb2sf.Json;
+import io.ddb2sf.config.PipelineConfig;
+import io.ddb2sf.dynamodb.StreamReader;
+import io.ddb2sf.export.ExportJob;
+import io.ddb2sf.load.LoadJob;
+import io.ddb2sf.merge.MergeJob;
+import io.ddb2sf.snowflake.Ledger;
+import io.ddb2sf.snowflake.Migrator;
+import io.ddb2sf.snowflake.SnowflakeConnections;
+import io.ddb2sf.stage.CheckpointStore;
+import io.ddb2sf.stage.ManifestStore;
+import io.ddb2sf.stage.StageKeys;
+import io.ddb2sf.stage.StageStore;
+import io.ddb2sf.validate.ValidateJob;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.retry.RetryMode;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * Builds the clients from the config and hands them to the jobs. The only place clients are created; jobs get
+ * theirs through constructors.
+ *
+ * <p>Retries: the SDK's STANDARD mode retries throttling and 5xx with exponential backoff and jitter, up to
+ * aws.maxAttempts; everything else fails the job at once and is left to the scheduler's retry.
+ */
+public final class Wiring implements AutoCloseable {
+    private final PipelineConfig config;
+    private final PrintStream log;
+    private final Clock clock = Clock.systemUTC();
+    private final ObjectMapper json = Json.mapper();
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private StageStore stage;
+
+    public Wiring(PipelineConfig config, PrintStream log) {
+        this.config = config;
+        this.log = log;
+    }
+
+    public ExportJob exportJob() {
+        ClientOverrideConfiguration retries = retries();
+        DynamoDbClient dynamodb = track(DynamoDbClient.builder()
+                .region(Region.of(config.aws().region()))
+                .applyMutation(b -> config.aws().dynamodbEndpoint().ifPresent(b::endpointOverride))
+                .overrideConfiguration(retries).build());
+        DynamoDbStreamsClient streams = track(DynamoDbStreamsClient.builder()
+                .region(Region.of(config.aws().region()))
+                .applyMutation(b -> config.aws().dynamodbEndpoint().ifPresent(b::endpointOverride))
+                .overrideConfiguration(retries).build());
+        return new ExportJob(config, new StreamReader(dynamodb, streams), stage(), checkpoints(), manifests(), clock, log);
+    }
+
+    public ValidateJob validateJob() {
+        return new ValidateJob(stage(), keys(), manifests(), clock, log);
+    }
+
+    public LoadJob loadJob() {
+        return new LoadJob(config, manifests(), new SnowflakeConnections(config.snowflake()), Migrator.fromClasspath(),
+                new Ledger(), clock, log);
+    }
+
+    public MergeJob mergeJob() {
+        return new MergeJob(config, new SnowflakeConnections(config.snowflake()), new Ledger(), clock, log);
+    }
+
+    private StageStore stage() {
+        if (stage == null) {
+            S3Client s3 = track(S3Client.builder()
+                    .region(Region.of(config.aws().region()))
+                    .applyMutation(b -> config.aws().s3Endpoint().ifPresent(e -> b.endpointOverride(e).forcePathStyle(true)))
+                    .overrideConfiguration(retries()).build());
+            stage = new StageStore(s3, config.stage().bucket());
+        }
+        return stage;
+    }
+
+    private StageKeys keys() {
+        return new StageKeys(config.stage().prefix());
+    }
+
+    private ManifestStore manifests() {
+        return new ManifestStore(stage(), keys(), json);
+    }
+
+    private CheckpointStore checkpoints() {
+        return new CheckpointStore(stage(), keys(), json);
+    }
+
+    private ClientOverrideConfiguration retries() {
+        return ClientOverrideConfiguration.builder()
+                .retryStrategy(RetryMode.STANDARD)
+                .applyMutation(b -> b.retryStrategy(s -> s.maxAttempts(config.aws().maxAttempts())))
+                .build();
+    }
+
+    private <T extends AutoCloseable> T track(T client) {
+        open.add(client);
+        return client;
+    }
+
+    @Override
+    public void close() {
+        for (AutoCloseable c : open) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // closing HTTP pools at exit
+            }
+        }
+    }
+}

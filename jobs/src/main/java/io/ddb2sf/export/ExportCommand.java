@@ -1,0 +1,19 @@
+package io.ddb2sf.export;
+
+import io.ddb2sf.cli.JobRunner;
+import io.ddb2sf.cli.PartitionOptions;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+@Command(name = "export-increment", mixinStandardHelpOptions = true,
+        description = "Reads the table's DynamoDB Stream for one hour into Parquet parts and a manifest in the stage, then advances the checkpoint.")
+public final class ExportCommand implements Callable<Integer> {
+    @Mixin
+    PartitionOptions partition;
+
+    @Override
+    public Integer call() {
+        return JobRunner.run(partition, (wiring, p) -> wiring.exportJob().run(p));
+    }
+}

@@ -1,0 +1,19 @@
+package io.ddb2sf.load;
+
+import io.ddb2sf.cli.JobRunner;
+import io.ddb2sf.cli.PartitionOptions;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+@Command(name = "copy-load", mixinStandardHelpOptions = true,
+        description = "COPYs the partition's staged files into the landing table <TABLE>_CHANGES, once.")
+public final class LoadCommand implements Callable<Integer> {
+    @Mixin
+    PartitionOptions partition;
+
+    @Override
+    public Integer call() {
+        return JobRunner.run(partition, (wiring, p) -> wiring.loadJob().run(p));
+    }
+}

@@ -1,0 +1,101 @@
+package io.ddb2sf.merge;
+
+import io.ddb2sf.ErrorCode;
+import io.ddb2sf.JobException;
+import io.ddb2sf.config.PipelineConfig;
+import io.ddb2sf.config.TableConfig;
+import io.ddb2sf.snowflake.ConnectionFactory;
+import io.ddb2sf.snowflake.Ledger;
+import io.ddb2sf.snowflake.Sql;
+import io.ddb2sf.snowflake.SqlTemplate;
+import io.ddb2sf.snowflake.Transaction;
+import io.ddb2sf.snowflake.WarehouseTables;
+import io.ddb2sf.stage.Partition;
+import java.io.PrintStream;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * merge-apply: MERGE the newest change of each key the partition touched into the analytics table, and record it
+ * in the ledger in the same transaction. Needs only the warehouse: the landed rows are the input.
+ */
+public final class MergeJob {
+    private final PipelineConfig config;
+    private final ConnectionFactory warehouse;
+    private final Ledger ledger;
+    private final Clock clock;
+    private final PrintStream log;
+
+    public MergeJob(PipelineConfig config, ConnectionFactory warehouse, Ledger ledger, Clock clock, PrintStream log) {
+        this.config = config;
+        this.warehouse = warehouse;
+        this.ledger = ledger;
+        this.clock = clock;
+        this.log = log;
+    }
+
+    public MergeSummary run(Partition p) {
+        Instant began = clock.instant();
+        TableConfig table = config.table(p.table());
+        try (Connection c = warehouse.open()) {
+            Ledger.Entry loaded = ledger.find(c, table.name(), p.id(), Ledger.Step.LOAD)
+                    .orElseThrow(() -> new JobException(ErrorCode.NOT_LOADED, "partition " + p
+                            + " is not loaded yet; run copy-load for it, then merge-apply"));
+            var merged = ledger.find(c, table.name(), p.id(), Ledger.Step.MERGE);
+            if (merged.isPresent() && merged.get().manifestSha256().equals(loaded.manifestSha256())) {
+                log.printf("merge %s: already merged; nothing to do%n", p);
+                return new MergeSummary("merge-apply", p.id(), true, loaded.rows(), 0, 0, 0, millis(began));
+            }
+            long[] counts = Transaction.run(c, "merge " + p, tx -> {
+                long[] n = merge(tx, table, p);
+                ledger.record(tx, table.name(), p.id(), Ledger.Step.MERGE, loaded.manifestSha256(), loaded.rows(), 0);
+                return n;
+            });
+            log.printf("merge %s: %,d inserted, %,d updated, %,d deleted%n", p, counts[0], counts[1], counts[2]);
+            return new MergeSummary("merge-apply", p.id(), false, loaded.rows(), counts[0], counts[1], counts[2], millis(began));
+        } catch (SQLException e) {
+            throw Transaction.failed("merge " + p, e);
+        }
+    }
+
+    /** Runs the MERGE; returns rows inserted, updated, deleted as Snowflake reports them. */
+    private long[] merge(Connection c, TableConfig table, Partition p) throws SQLException {
+        String sql = SqlTemplate.load("merge_partition").render(Map.of(
+                "target", Sql.ident(table.targetTable()),
+                "landing", Sql.ident(table.landingTable()),
+                "columns", WarehouseTables.columnNames(table)));
+        long[] counts = new long[3];
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, table.deleteMode().name());
+            ps.setString(2, p.id());
+            // Snowflake answers a MERGE with one row: number of rows inserted / updated / deleted.
+            {
+                try (ResultSet rs = ps.executeQuery()) {
+                    ResultSetMetaData md = rs.getMetaData();
+                    if (rs.next()) {
+                        for (int i = 1; i <= md.getColumnCount(); i++) {
+                            String label = md.getColumnLabel(i).toLowerCase(Locale.ROOT);
+                            int slot = label.contains("inserted") ? 0 : label.contains("updated") ? 1 : label.contains("deleted") ? 2 : -1;
+                            if (slot >= 0) {
+                                counts[slot] = rs.getLong(i);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return counts;
+    }
+
+    private long millis(Instant began) {
+        return Duration.between(began, clock.instant()).toMillis();
+    }
+}

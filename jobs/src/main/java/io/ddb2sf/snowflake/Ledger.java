@@ -1,0 +1,53 @@
+package io.ddb2sf.snowflake;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Optional;
+
+/** The load and merge ledger in Snowflake: which manifest content each partition step applied. */
+public final class Ledger {
+    public enum Step { LOAD, MERGE }
+
+    public record Entry(String manifestSha256, long rows) {}
+
+    public Optional<Entry> find(Connection c, String table, String partition, Step step) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SqlTemplate.load("ledger_find").render())) {
+            ps.setString(1, table);
+            ps.setString(2, partition);
+            ps.setString(3, step.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(new Entry(rs.getString(1), rs.getLong(2))) : Optional.empty();
+            }
+        }
+    }
+
+    /** Forgets both steps of a partition: a reload makes its earlier merge record stale. */
+    public void clear(Connection c, String table, String partition) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SqlTemplate.load("ledger_clear").render())) {
+            ps.setString(1, table);
+            ps.setString(2, partition);
+            ps.executeUpdate();
+        }
+    }
+
+    public void record(Connection c, String table, String partition, Step step, String manifestSha256, long rows, long files)
+            throws SQLException {
+        try (PreparedStatement clear = c.prepareStatement(SqlTemplate.load("ledger_clear_step").render())) {
+            clear.setString(1, table);
+            clear.setString(2, partition);
+            clear.setString(3, step.name());
+            clear.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement(SqlTemplate.load("ledger_record").render())) {
+            ps.setString(1, table);
+            ps.setString(2, partition);
+            ps.setString(3, step.name());
+            ps.setString(4, manifestSha256);
+            ps.setLong(5, rows);
+            ps.setLong(6, files);
+            ps.executeUpdate();
+        }
+    }
+}

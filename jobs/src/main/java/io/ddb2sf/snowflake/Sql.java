@@ -1,0 +1,60 @@
+package io.ddb2sf.snowflake;
+
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * The only values a SQL template can be filled with: quoted identifiers, quoted string literals, and type names
+ * from ddb2sf's own short list. Everything else is a bind parameter.
+ */
+public final class Sql {
+    private static final Pattern TYPE = Pattern.compile("(VARCHAR|BINARY|BOOLEAN|NUMBER\\(38,\\d{1,2}\\))");
+
+    private Sql() {}
+
+    /** Something a template may contain. */
+    public sealed interface Fragment permits Ident, Literal, Type, LiteralList {
+        String sql();
+    }
+
+    /** A double-quoted identifier: any characters, embedded quotes doubled, so it is never read as SQL. */
+    public record Ident(String name) implements Fragment {
+        public String sql() {
+            return '"' + name.replace("\"", "\"\"") + '"';
+        }
+    }
+
+    /** A single-quoted string literal, for the few places Snowflake takes no bind parameter (URLs, FILES=). */
+    public record Literal(String value) implements Fragment {
+        public String sql() {
+            return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'";
+        }
+    }
+
+    public record LiteralList(List<String> values) implements Fragment {
+        public String sql() {
+            return values.stream().map(v -> new Literal(v).sql()).collect(Collectors.joining(", "));
+        }
+    }
+
+    public record Type(String name) implements Fragment {
+        public Type {
+            if (!TYPE.matcher(name).matches()) {
+                throw new IllegalArgumentException("not a column type ddb2sf uses: " + name);
+            }
+        }
+
+        public String sql() {
+            return name;
+        }
+    }
+
+    public static Ident ident(String name) {
+        return new Ident(name);
+    }
+
+    public static Literal literal(String value) {
+        return new Literal(value);
+    }
+}

@@ -1,0 +1,24 @@
+package io.ddb2sf.sync;
+
+import io.ddb2sf.cli.JobRunner;
+import io.ddb2sf.cli.PartitionOptions;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+@Command(name = "sync", mixinStandardHelpOptions = true,
+        description = "Runs export-increment, stage-validate, copy-load and merge-apply for one partition in this process"
+                + " (local use and demos; production runs them as separate tasks).")
+public final class SyncCommand implements Callable<Integer> {
+    @Mixin
+    PartitionOptions partition;
+
+    @Override
+    public Integer call() {
+        return JobRunner.run(partition, (wiring, p) -> new SyncSummary("sync", p.id(),
+                wiring.exportJob().run(p),
+                wiring.validateJob().run(p),
+                wiring.loadJob().run(p),
+                wiring.mergeJob().run(p)));
+    }
+}

@@ -1,0 +1,19 @@
+package io.ddb2sf.validate;
+
+import io.ddb2sf.cli.JobRunner;
+import io.ddb2sf.cli.PartitionOptions;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+@Command(name = "stage-validate", mixinStandardHelpOptions = true,
+        description = "Checks that the staged partition is whole and sound against its manifest.")
+public final class ValidateCommand implements Callable<Integer> {
+    @Mixin
+    PartitionOptions partition;
+
+    @Override
+    public Integer call() {
+        return JobRunner.run(partition, (wiring, p) -> wiring.validateJob().run(p));
+    }
+}

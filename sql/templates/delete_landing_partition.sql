@@ -1,0 +1,2 @@
+-- A reload replaces the partition's landing rows instead of adding to them.
+DELETE FROM {{landing}} WHERE "_PARTITION" = ?

@@ -1,0 +1,39 @@
+-- Applies the newest change of every key the partition touched. "Newest" looks across all landed partitions, so
+-- partitions merged out of order, reruns and backfill/stream overlaps converge on the source's state; the version
+-- guard (event time, then sequence number) applies a change only over an older row, so a rerun changes nothing.
+-- Binds: 1 = delete mode (HARD or SOFT), 2 = partition id.
+MERGE INTO {{target}} t
+USING (
+    SELECT
+        c."_KEY",
+{{#each columns}}        c.{{column}},
+{{/each}}        c."_OP", c."_EVENT_TS", c."_SEQ", c."_TTL_DELETE", c."_PARTITION",
+        PARSE_JSON(c."_ITEM") AS "_ITEM",
+        PARSE_JSON(c."_ITEM_TYPES") AS "_ITEM_TYPES",
+        IFF(c."_OP" = 'REMOVE', c."_EVENT_TS", NULL) AS "_DELETED_AT",
+        ? AS "_DELETE_MODE"
+    FROM {{landing}} c
+    WHERE c."_KEY" IN (SELECT p."_KEY" FROM {{landing}} p WHERE p."_PARTITION" = ?)
+    QUALIFY ROW_NUMBER() OVER (PARTITION BY c."_KEY" ORDER BY c."_EVENT_TS" DESC, c."_SEQ" DESC) = 1
+) s
+ON t."_KEY" = s."_KEY"
+WHEN MATCHED AND s."_OP" = 'REMOVE' AND s."_DELETE_MODE" = 'HARD'
+     AND (s."_EVENT_TS" > t."_VERSION_TS" OR (s."_EVENT_TS" = t."_VERSION_TS" AND s."_SEQ" > t."_VERSION_SEQ"))
+    THEN DELETE
+WHEN MATCHED AND s."_OP" = 'REMOVE'
+     AND (s."_EVENT_TS" > t."_VERSION_TS" OR (s."_EVENT_TS" = t."_VERSION_TS" AND s."_SEQ" > t."_VERSION_SEQ"))
+    THEN UPDATE SET
+        "_VERSION_TS" = s."_EVENT_TS", "_VERSION_SEQ" = s."_SEQ", "_OP" = s."_OP",
+        "_DELETED_AT" = s."_DELETED_AT", "_TTL_DELETE" = s."_TTL_DELETE", "_PARTITION" = s."_PARTITION"
+WHEN MATCHED
+     AND (s."_EVENT_TS" > t."_VERSION_TS" OR (s."_EVENT_TS" = t."_VERSION_TS" AND s."_SEQ" > t."_VERSION_SEQ"))
+    THEN UPDATE SET
+{{#each columns}}        {{column}} = s.{{column}},
+{{/each}}        "_ITEM" = s."_ITEM", "_ITEM_TYPES" = s."_ITEM_TYPES",
+        "_VERSION_TS" = s."_EVENT_TS", "_VERSION_SEQ" = s."_SEQ", "_OP" = s."_OP",
+        "_DELETED_AT" = s."_DELETED_AT", "_TTL_DELETE" = s."_TTL_DELETE", "_PARTITION" = s."_PARTITION"
+WHEN NOT MATCHED AND (s."_OP" <> 'REMOVE' OR s."_DELETE_MODE" = 'SOFT')
+    THEN INSERT ("_KEY", {{#each columns}}{{column}}, {{/each}}"_ITEM", "_ITEM_TYPES", "_VERSION_TS", "_VERSION_SEQ", "_OP",
+                 "_DELETED_AT", "_TTL_DELETE", "_PARTITION")
+    VALUES (s."_KEY", {{#each columns}}s.{{column}}, {{/each}}s."_ITEM", s."_ITEM_TYPES", s."_EVENT_TS", s."_SEQ", s."_OP",
+            s."_DELETED_AT", s."_TTL_DELETE", s."_PARTITION")
