@@ -19,15 +19,20 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * <ul>
  *   <li>the <b>item</b>, natural JSON a user queries directly ({@code _ITEM:price::number}): maps are objects,
  *       lists and sets are arrays, binary is base64, numbers are JSON numbers when Snowflake keeps them exactly
- *       and strings with the exact digits otherwise (DynamoDB allows 38 digits from 1E-130 to 1E+125);</li>
+ *       (see {@link #exactNumber}) and strings with the exact digits otherwise (DynamoDB allows 38 digits from
+ *       1E-130 to 1E+125, which neither NUMBER(38,s) nor a double can hold);</li>
  *   <li>the <b>types</b>, the same shape with DynamoDB's type at every leaf ({@code "S"}, {@code "N"}, {@code "SS"},
  *       ...), a nested object for M and an array for L, so a set, a binary or a string-held number is never
  *       mistaken for something else.</li>
  * </ul>
  */
 public final class ItemJson {
-    /** Largest precision a VARIANT keeps as an exact fixed-point number; beyond it Snowflake would use a double. */
-    private static final int MAX_EXACT_PRECISION = 38;
+    /** Digits of an integer a VARIANT keeps as an exact fixed-point number; beyond them it would become a double. */
+    private static final int MAX_EXACT_INTEGER_DIGITS = 38;
+    /** Significant digits a double reproduces exactly (DBL_DIG). */
+    private static final int MAX_EXACT_FRACTION_DIGITS = 15;
+    /** Keeps plain-notation fractions short; 1E-30 and smaller become strings. */
+    private static final int MAX_FRACTION_SCALE = 30;
     private static final JsonFactory FACTORY = new JsonFactory();
 
     private ItemJson() {}
@@ -46,17 +51,21 @@ public final class ItemJson {
         return new Documents(itemOut.toString(), typesOut.toString());
     }
 
-    /** The plain-notation number if Snowflake keeps it exactly as a VARIANT number, else empty. */
+    /**
+     * The plain-notation number if every reader of the VARIANT keeps it exactly, else empty (the caller then writes
+     * the exact text as a string). Integers up to 38 digits are exact as VARIANT fixed-point numbers; a number with a
+     * fraction may be parsed as a double, which round-trips at most 15 significant digits.
+     */
     public static java.util.Optional<String> exactNumber(String dynamoNumber) {
         BigDecimal n = new BigDecimal(dynamoNumber).stripTrailingZeros();
         if (n.signum() == 0) {
             return java.util.Optional.of("0");
         }
-        int integerDigits = Math.max(n.precision() - n.scale(), 0);
-        int scale = Math.max(n.scale(), 0);
-        return integerDigits + scale <= MAX_EXACT_PRECISION && scale < MAX_EXACT_PRECISION
-                ? java.util.Optional.of(n.toPlainString())
-                : java.util.Optional.empty();
+        boolean integer = n.scale() <= 0;
+        boolean fits = integer
+                ? n.precision() - n.scale() <= MAX_EXACT_INTEGER_DIGITS
+                : n.precision() <= MAX_EXACT_FRACTION_DIGITS && n.scale() <= MAX_FRACTION_SCALE;
+        return fits ? java.util.Optional.of(n.toPlainString()) : java.util.Optional.empty();
     }
 
     private static void writeMap(Map<String, AttributeValue> map, JsonGenerator values, JsonGenerator types) throws IOException {

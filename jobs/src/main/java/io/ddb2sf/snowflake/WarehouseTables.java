@@ -3,7 +3,10 @@ package io.ddb2sf.snowflake;
 import io.ddb2sf.config.ColumnSpec;
 import io.ddb2sf.config.PipelineConfig;
 import io.ddb2sf.config.TableConfig;
+import io.ddb2sf.ErrorCode;
+import io.ddb2sf.JobException;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
@@ -19,15 +22,35 @@ public final class WarehouseTables {
 
     public void ensure(Connection c, TableConfig table) throws SQLException {
         try (Statement s = c.createStatement()) {
-            s.execute(SqlTemplate.load("create_stage").render(Map.of(
-                    "stage", Sql.ident(config.stageName()),
-                    "url", Sql.literal(config.stageUrl()),
-                    "storage_integration", Sql.ident(config.storageIntegration().orElse("DDB2SF_S3")))));
+            if (!stageExists(s)) {
+                s.execute(SqlTemplate.load("create_stage").render(Map.of(
+                        "stage", Sql.ident(config.stageName()),
+                        "url", Sql.literal(config.stageUrl()),
+                        "storage_integration", Sql.ident(config.storageIntegration().orElse("DDB2SF_S3")))));
+            }
             s.execute(SqlTemplate.load("create_landing_table").render(Map.of(
                     "landing", Sql.ident(table.landingTable()), "columns", columnDefinitions(table))));
             s.execute(SqlTemplate.load("create_target_table").render(Map.of(
                     "target", Sql.ident(table.targetTable()), "columns", columnDefinitions(table))));
         }
+    }
+
+    /** Looks the stage up first, so a stage an administrator created needs no CREATE STAGE grant. */
+    private boolean stageExists(Statement s) throws SQLException {
+        try (ResultSet rs = s.executeQuery(SqlTemplate.load("show_stage").render(Map.of("name", Sql.literal(config.stageName()))))) {
+            while (rs.next()) {
+                if (config.stageName().equals(rs.getString("name")) && config.schema().equalsIgnoreCase(rs.getString("schema_name"))) {
+                    String url = rs.getString("url");
+                    if (url != null && !url.equals(config.stageUrl())) {
+                        throw new JobException(ErrorCode.CONFIG_INVALID, "Snowflake stage " + config.stageName() + " points at "
+                                + url + " but the config's stage is " + config.stageUrl()
+                                + "; fix stage.bucket/prefix or snowflake.stage so they agree");
+                    }
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** The typed columns as template elements: {@code column} and {@code type}. */

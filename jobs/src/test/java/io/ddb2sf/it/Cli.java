@@ -1,0 +1,82 @@
+package io.ddb2sf.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** Runs the real {@code ddb2sf} jar as its own process, the way a pod or Airflow runs it. */
+public final class Cli {
+    private final Path config;
+    private final Map<String, String> env;
+
+    public Cli(Path config, Map<String, String> env) {
+        this.config = config;
+        this.env = env;
+    }
+
+    public record Result(int exitCode, String stdout, String stderr) {
+        /** The job's one JSON summary line. */
+        public JsonNode summary() {
+            try {
+                List<String> lines = stdout.lines().filter(l -> !l.isBlank()).toList();
+                if (lines.size() != 1) {
+                    throw new AssertionError("expected exactly one summary line on stdout, got: " + stdout + "\nstderr: " + stderr);
+                }
+                return new ObjectMapper().readTree(lines.get(0));
+            } catch (IOException e) {
+                throw new AssertionError("stdout is not a JSON summary: " + stdout, e);
+            }
+        }
+
+        /** The last line on stderr: the one-line error, when the job failed. */
+        public String error() {
+            List<String> lines = stderr.lines().filter(l -> l.startsWith("ddb2sf:")).toList();
+            return lines.isEmpty() ? "" : lines.get(lines.size() - 1);
+        }
+    }
+
+    public Result run(String job, String table, String start, String end) {
+        return exec(List.of(job, "--table", table, "--start", start, "--end", end, "--config", config.toString()));
+    }
+
+    public Result exec(List<String> args) {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-jar", jar()));
+        command.addAll(args);
+        try {
+            ProcessBuilder pb = new ProcessBuilder(command);
+            pb.environment().keySet().removeIf(k -> k.startsWith("DDB2SF_"));
+            pb.environment().putAll(env);
+            Path errFile = java.nio.file.Files.createTempFile("ddb2sf-it-", ".stderr");
+            pb.redirectError(errFile.toFile());
+            Process p = pb.start();
+            var out = p.getInputStream().readAllBytes();
+            if (!p.waitFor(5, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new AssertionError("ddb2sf " + args + " did not finish in 5 minutes");
+            }
+            String err = java.nio.file.Files.readString(errFile);
+            java.nio.file.Files.deleteIfExists(errFile);
+            return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), err);
+        } catch (IOException e) {
+            throw new AssertionError("cannot start ddb2sf", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private static String jar() {
+        String jar = System.getProperty("ddb2sf.jar");
+        if (jar == null || !Path.of(jar).toFile().isFile()) {
+            throw new AssertionError("the ddb2sf jar is not built (run through Maven's verify phase): " + jar);
+        }
+        return jar;
+    }
+}

@@ -1,0 +1,109 @@
+package io.ddb2sf.it;
+
+import static org.assertj.core.api.Assertions.fail;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * The real local servers the integration tests run against, as {@code scripts/stack up} started them (their
+ * addresses come in the environment). Each test gets its own table name and stage prefix, so tests never share
+ * state and reruns of the suite start clean.
+ */
+public final class LocalStack {
+    public static final String BUCKET = "ddb2sf-local";
+    public static final String DATABASE = "ANALYTICS";
+
+    private final URI dynamodb;
+    private final URI s3;
+    private final String snowflakeUrl;
+
+    private LocalStack(URI dynamodb, URI s3, String snowflakeUrl) {
+        this.dynamodb = dynamodb;
+        this.s3 = s3;
+        this.snowflakeUrl = snowflakeUrl;
+    }
+
+    public static LocalStack fromEnvironment() {
+        String d = System.getenv("DDB2SF_DYNAMODB_ENDPOINT");
+        String s = System.getenv("DDB2SF_S3_ENDPOINT");
+        String sf = System.getenv("DDB2SF_SNOWFLAKE_URL");
+        if (d == null || s == null || sf == null) {
+            fail("the local stack is not running: run the tests with scripts/test (or scripts/stack up; source .stack/env)");
+        }
+        return new LocalStack(URI.create(d), URI.create(s), sf);
+    }
+
+    public DynamoDbClient dynamodb() {
+        return DynamoDbClient.builder().endpointOverride(dynamodb).region(Region.US_EAST_1).credentialsProvider(creds()).build();
+    }
+
+    public S3Client s3() {
+        return S3Client.builder().endpointOverride(s3).forcePathStyle(true).region(Region.US_EAST_1).credentialsProvider(creds()).build();
+    }
+
+    public Connection snowflake(String schema) throws SQLException {
+        Properties p = new Properties();
+        p.put("user", "ddb2sf");
+        p.put("password", "local");
+        p.put("db", DATABASE);
+        p.put("schema", schema);
+        p.put("TIMEZONE", "UTC");
+        return DriverManager.getConnection(snowflakeUrl, p);
+    }
+
+    /** A unique suffix for one test's table, prefix and schema. */
+    public static String uniqueSuffix() {
+        return UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+    }
+
+    /** Writes a config for the given tables section into a temp file. */
+    public Path writeConfig(String prefix, String schema, String tablesYaml) throws IOException {
+        String yaml = """
+                aws:
+                  region: us-east-1
+                  dynamodbEndpoint: %s
+                  s3Endpoint: %s
+                  maxAttempts: 2
+                stage:
+                  bucket: %s
+                  prefix: %s
+                  partTargetMb: 1
+                  rowGroupMb: 1
+                snowflake:
+                  url: "%s"
+                  user: ddb2sf
+                  password: local
+                  database: %s
+                  schema: %s
+                  storageIntegration: LOCAL_S3
+                tables:
+                %s
+                """.formatted(dynamodb, s3, BUCKET, prefix, snowflakeUrl, DATABASE, schema, tablesYaml.indent(2));
+        Path file = Files.createTempFile("ddb2sf-it-", ".yaml");
+        Files.writeString(file, yaml);
+        file.toFile().deleteOnExit();
+        return file;
+    }
+
+    private static StaticCredentialsProvider creds() {
+        return StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));
+    }
+
+    public Map<String, String> environment() {
+        return Map.of("AWS_ACCESS_KEY_ID", "local", "AWS_SECRET_ACCESS_KEY", "local", "AWS_REGION", "us-east-1");
+    }
+}
