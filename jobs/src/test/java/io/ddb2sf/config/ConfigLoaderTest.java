@@ -1,0 +1,87 @@
+package io.ddb2sf.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ddb2sf.ErrorCode;
+import io.ddb2sf.JobException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    private static final String VALID = """
+            aws: {region: eu-west-1}
+            stage: {bucket: b}
+            snowflake: {account: xy1, user: U, password: p, database: D, schema: S}
+            tables:
+              - name: orders
+                keys: [{attribute: id, type: S}]
+                columns: [{attribute: total, type: N, scale: 2}, {attribute: "gift wrap?", column: GIFT_WRAP, type: BOOL}]
+                deletes: soft
+            """;
+
+    @Test
+    void shouldReadAValidConfig() throws Exception {
+        PipelineConfig c = load(VALID, Map.of());
+        TableConfig t = c.table("orders");
+        assertThat(t.targetTable()).isEqualTo("ORDERS");
+        assertThat(t.landingTable()).isEqualTo("ORDERS_CHANGES");
+        assertThat(t.deleteMode()).isEqualTo(TableConfig.DeleteMode.SOFT);
+        assertThat(t.typedColumns()).extracting(ColumnSpec::column).containsExactly("ID", "TOTAL", "GIFT_WRAP");
+        assertThat(c.snowflake().stageUrl()).isEqualTo("s3://b/ddb2sf/");
+        assertThat(c.stage().partTargetBytes()).isEqualTo(160L * 1024 * 1024);
+    }
+
+    @Test
+    void shouldLetTheEnvironmentOverrideSecretsAndEndpoints() throws Exception {
+        PipelineConfig c = load(VALID, Map.of("DDB2SF_SNOWFLAKE_USER", "FROM_ENV", "DDB2SF_S3_ENDPOINT", "http://127.0.0.1:9000"));
+        assertThat(c.snowflake().user()).isEqualTo("FROM_ENV");
+        assertThat(c.aws().s3Endpoint()).hasValueSatisfying(u -> assertThat(u.getPort()).isEqualTo(9000));
+    }
+
+    @Test
+    void shouldReportEveryBadFieldInOneMessage() {
+        String bad = """
+                aws: {regoin: eu-west-1}
+                stage: {bucket: b, partTargetMb: lots}
+                snowflake: {account: xy1, user: U, database: D, schema: S, privateKeyFile: /nonexistent/key.p8}
+                tables:
+                  - name: orders
+                    keys: [{attribute: "odd name", type: X}]
+                    deletes: sometimes
+                """;
+        assertThatThrownBy(() -> load(bad, Map.of()))
+                .isInstanceOf(JobException.class)
+                .satisfies(e -> assertThat(((JobException) e).code()).isEqualTo(ErrorCode.CONFIG_INVALID))
+                .hasMessageContaining("unknown field aws.regoin")
+                .hasMessageContaining("aws.region is required")
+                .hasMessageContaining("stage.partTargetMb must be a whole number")
+                .hasMessageContaining("/nonexistent/key.p8 does not exist")
+                .hasMessageContaining("must be one of S, N, B")
+                .hasMessageContaining("give it a column: name")
+                .hasMessageContaining("deletes must be hard or soft");
+    }
+
+    @Test
+    void shouldNameTheConfiguredTablesWhenAskedForAnother() throws Exception {
+        PipelineConfig c = load(VALID, Map.of());
+        assertThatThrownBy(() -> c.table("nope")).hasMessageContaining("[orders]");
+    }
+
+    @Test
+    void shouldRejectMalformedYaml() {
+        assertThatThrownBy(() -> load("aws: [unclosed", Map.of())).hasMessageContaining("is not valid YAML/JSON");
+    }
+
+    private PipelineConfig load(String yaml, Map<String, String> env) throws Exception {
+        Path file = dir.resolve("c.yaml");
+        Files.writeString(file, yaml);
+        return new ConfigLoader(env).load(file);
+    }
+}

@@ -1,0 +1,55 @@
+package io.ddb2sf.snowflake;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SqlTemplateTest {
+
+    @Test
+    void shouldQuoteIdentifiersSoNoNameIsReadAsSql() {
+        assertThat(Sql.ident("ORDERS").sql()).isEqualTo("\"ORDERS\"");
+        assertThat(Sql.ident("x\"; DROP TABLE t; --").sql()).isEqualTo("\"x\"\"; DROP TABLE t; --\"");
+    }
+
+    @Test
+    void shouldEscapeLiterals() {
+        assertThat(Sql.literal("it's \\ here").sql()).isEqualTo("'it''s \\\\ here'");
+    }
+
+    @Test
+    void shouldRejectTypesDdb2sfDoesNotUse() {
+        assertThat(new Sql.Type("NUMBER(38,2)").sql()).isEqualTo("NUMBER(38,2)");
+        assertThatThrownBy(() -> new Sql.Type("VARCHAR); DROP TABLE x")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void shouldRenderTheMergeWithEveryTypedColumn() {
+        String sql = SqlTemplate.load("merge_partition").render(Map.of(
+                "target", Sql.ident("T"),
+                "landing", Sql.ident("T_CHANGES"),
+                "columns", List.of(Map.of("column", Sql.ident("PK")), Map.of("column", Sql.ident("A\"B")))));
+        assertThat(sql).contains("MERGE INTO \"T\" t", "FROM \"T_CHANGES\" c", "\"PK\" = s.\"PK\",", "\"A\"\"B\" = s.\"A\"\"B\",")
+                .doesNotContain("{{");
+    }
+
+    @Test
+    void shouldRefuseAPlainStringInATemplate() {
+        assertThatThrownBy(() -> SqlTemplate.load("delete_landing_partition").render(Map.of("landing", "T; DROP")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs a SQL fragment");
+    }
+
+    @Test
+    void shouldSplitMigrationsIntoStatements() {
+        assertThat(Migrator.statements("-- comment\nCREATE TABLE a (x INT);\n\n-- only a comment;\nCREATE TABLE b (y INT);\n"))
+                .containsExactly("-- comment\nCREATE TABLE a (x INT)", "CREATE TABLE b (y INT)");
+    }
+
+    @Test
+    void shouldShipMigrationsNumberedWithoutGaps() {
+        Migrator.fromClasspath();
+    }
+}
