@@ -46,5 +46,5 @@ ensure_build() {
     return
   fi
   log "building ddb2sf (first run downloads Maven dependencies)"
-  mvnw -q -DskipTests package
+  mvnw -q -Dmaven.test.skip=true package
 }

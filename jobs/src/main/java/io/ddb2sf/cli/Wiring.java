@@ -69,7 +69,8 @@ public final class Wiring implements AutoCloseable {
     }
 
     public MergeJob mergeJob() {
-        return new MergeJob(config, new SnowflakeConnections(config.snowflake()), new Ledger(), clock, log);
+        return new MergeJob(config, new SnowflakeConnections(config.snowflake()), Migrator.fromClasspath(), new Ledger(),
+                clock, log);
     }
 
     private StageStore stage() {

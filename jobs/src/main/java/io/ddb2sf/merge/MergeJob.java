@@ -6,6 +6,7 @@ import io.ddb2sf.config.PipelineConfig;
 import io.ddb2sf.config.TableConfig;
 import io.ddb2sf.snowflake.ConnectionFactory;
 import io.ddb2sf.snowflake.Ledger;
+import io.ddb2sf.snowflake.Migrator;
 import io.ddb2sf.snowflake.Sql;
 import io.ddb2sf.snowflake.SqlTemplate;
 import io.ddb2sf.snowflake.Transaction;
@@ -30,13 +31,16 @@ import java.util.Map;
 public final class MergeJob {
     private final PipelineConfig config;
     private final ConnectionFactory warehouse;
+    private final Migrator migrator;
     private final Ledger ledger;
     private final Clock clock;
     private final PrintStream log;
 
-    public MergeJob(PipelineConfig config, ConnectionFactory warehouse, Ledger ledger, Clock clock, PrintStream log) {
+    public MergeJob(PipelineConfig config, ConnectionFactory warehouse, Migrator migrator, Ledger ledger, Clock clock,
+                    PrintStream log) {
         this.config = config;
         this.warehouse = warehouse;
+        this.migrator = migrator;
         this.ledger = ledger;
         this.clock = clock;
         this.log = log;
@@ -46,6 +50,7 @@ public final class MergeJob {
         Instant began = clock.instant();
         TableConfig table = config.table(p.table());
         try (Connection c = warehouse.open()) {
+            migrator.migrate(c);
             Ledger.Entry loaded = ledger.find(c, table.name(), p.id(), Ledger.Step.LOAD)
                     .orElseThrow(() -> new JobException(ErrorCode.NOT_LOADED, "partition " + p
                             + " is not loaded yet; run copy-load for it, then merge-apply"));

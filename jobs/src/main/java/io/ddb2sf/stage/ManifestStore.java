@@ -31,11 +31,13 @@ public final class ManifestStore {
                 m = json.readValue(v.bytes(), Manifest.class);
             } catch (IOException e) {
                 throw new JobException(ErrorCode.STAGE_INVALID, "manifest s3://" + store.bucket() + "/" + key
-                        + " is not a valid manifest (" + StageStore.oneLine(e) + "); rerun export-increment for " + p, e);
+                        + " is damaged (" + StageStore.oneLine(e) + "); it holds the stream positions of " + p
+                        + ": restore it from the bucket's object versions, or delete it and backfill the table", e);
             }
             if (m == null || m.files() == null || m.source() == null || m.totals() == null || !p.id().equals(m.partition())) {
                 throw new JobException(ErrorCode.STAGE_INVALID, "manifest s3://" + store.bucket() + "/" + key
-                        + " is incomplete or belongs to another partition; rerun export-increment for " + p);
+                        + " is incomplete or belongs to another partition; restore it from the bucket's object versions,"
+                        + " or delete it and backfill the table");
             }
             return new Raw(m, StageStore.sha256(v.bytes()));
         });
