@@ -220,16 +220,18 @@ public final class ExportJob {
     private ChangeRow toRow(TableConfig table, Partition p, Record r, Counts counts, TypedValues.Counter misfits) {
         var change = r.dynamodb();
         Map<String, AttributeValue> keysOnly = change.keys();
-        Map<String, AttributeValue> image = change.hasNewImage() ? change.newImage() : keysOnly;
+        // A REMOVE carries the deleted item as its image, so soft-delete tables keep the item's last state.
+        Map<String, AttributeValue> image = change.hasNewImage() ? change.newImage()
+                : change.hasOldImage() ? change.oldImage() : null;
         String op = r.eventNameAsString();
         boolean ttl = "REMOVE".equals(op) && isTtl(r.userIdentity());
         Instant ts = change.approximateCreationDateTime();
         counts.count(op, ttl, ts.isBefore(p.start()));
-        ItemJson.Documents item = change.hasNewImage() ? ItemJson.of(change.newImage()) : null;
+        ItemJson.Documents item = image == null ? null : ItemJson.of(image);
         String oldItem = table.keepOldImage() && change.hasOldImage() ? ItemJson.of(change.oldImage()).item() : null;
         return new ChangeRow(
                 TypedValues.keyText(table.keys(), keysOnly),
-                TypedValues.of(table.typedColumns(), image, misfits),
+                TypedValues.of(table.typedColumns(), image == null ? keysOnly : image, misfits),
                 op, ts, ChangeRow.paddedSequence(change.sequenceNumber()), ttl,
                 item == null ? null : item.item(), item == null ? null : item.types(), oldItem, p.id());
     }

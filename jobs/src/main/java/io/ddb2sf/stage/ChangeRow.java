@@ -14,7 +14,7 @@ import java.util.List;
  * @param eventTime  when the change happened at the source; with {@code sequence} the change's version
  * @param sequence   the stream sequence number, zero-padded to 40 digits so text order is number order
  * @param ttlDelete  a REMOVE done by DynamoDB's TTL, not by a user
- * @param item       new image as natural JSON (null for REMOVE)
+ * @param item       the item as natural JSON: the new image, or for a REMOVE the deleted item
  * @param itemTypes  the DynamoDB types of the new image
  * @param oldItem    old image as natural JSON, when the table keeps it
  * @param partition  the partition the row was staged in

@@ -1,0 +1,56 @@
+package io.ddb2sf.it;
+
+import static io.ddb2sf.it.Fixtures.n;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+/** Soft-delete tables keep removed items, marked, and tell DynamoDB's TTL expiries from user deletes. */
+class SoftDeleteIT {
+
+    @Test
+    void shouldMarkUserDeletesAndTtlExpiriesApart() throws Exception {
+        LocalStack stack = LocalStack.fromEnvironment();
+        String suffix = LocalStack.uniqueSuffix();
+        String table = "it_soft_" + suffix;
+        String schema = "IT_" + suffix.toUpperCase();
+        Path config = stack.writeConfig("it/" + suffix, schema, Fixtures.tableYaml(table, "soft"));
+        Cli cli = new Cli(config, stack.environment());
+        Instant[] hour;
+        try (DynamoDbClient ddb = stack.dynamodb()) {
+            Fixtures.createTable(ddb, table);
+            ddb.updateTimeToLive(b -> b.tableName(table).timeToLiveSpecification(t -> t.enabled(true).attributeName("expires_at")));
+            hour = Fixtures.currentHour();
+            Fixtures.put(ddb, table, Fixtures.plain("kept", "1", 1));
+            Fixtures.put(ddb, table, Fixtures.plain("user-deleted", "2", 2));
+            Map<String, AttributeValue> expiring = new HashMap<>(Fixtures.plain("expired", "3", 3));
+            expiring.put("expires_at", n(String.valueOf(Instant.now().getEpochSecond() - 3600)));
+            Fixtures.put(ddb, table, expiring);
+            ddb.deleteItem(b -> b.tableName(table).key(Fixtures.key("user-deleted", "2")));
+            long deadline = System.currentTimeMillis() + 120_000;
+            while (ddb.getItem(b -> b.tableName(table).key(Fixtures.key("expired", "3"))).hasItem()) {
+                assertThat(System.currentTimeMillis()).as("DynamoDB Local expires TTL items within seconds").isLessThan(deadline);
+                Thread.sleep(1000);
+            }
+        }
+        Cli.Result sync = cli.run("sync", table, hour[0].toString(), hour[1].toString());
+        assertThat(sync.exitCode()).as(sync.stderr()).isZero();
+        assertThat(sync.summary().get("export").get("ttlRemoves").asLong()).isEqualTo(1);
+
+        try (Connection c = stack.snowflake(schema)) {
+            Map<String, String> rows = Snapshots.rows(c, "SELECT \"PK\", \"_OP\", \"_DELETED_AT\" IS NOT NULL, \"_TTL_DELETE\", "
+                    + "\"_ITEM\":label::VARCHAR FROM \"" + table.toUpperCase() + "\" ORDER BY \"PK\"");
+            assertThat(rows.values()).containsExactly(
+                    "expired\u0001REMOVE\u0001TRUE\u0001TRUE\u0001item 3\u0001",
+                    "kept\u0001INSERT\u0001FALSE\u0001FALSE\u0001item 1\u0001",
+                    "user-deleted\u0001REMOVE\u0001TRUE\u0001FALSE\u0001item 2\u0001");
+        }
+    }
+}
