@@ -5,7 +5,6 @@ import static io.ddb2sf.it.Fixtures.s;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Instant;
 import java.util.List;
@@ -39,13 +38,12 @@ class HourlySyncIT {
         stack = LocalStack.fromEnvironment();
         ddb = stack.dynamodb();
         s3 = stack.s3();
-        String suffix = LocalStack.uniqueSuffix();
-        table = "it_sync_" + suffix;
-        target = table.toUpperCase();
-        prefix = "it/" + suffix;
-        schema = "IT_" + suffix.toUpperCase();
-        Path config = stack.writeConfig(prefix, schema, Fixtures.tableYaml(table, "hard"));
-        cli = new Cli(config, stack.environment());
+        LocalStack.TestTable t = stack.newTable("sync", "hard");
+        table = t.name();
+        target = t.target();
+        prefix = t.prefix();
+        schema = t.schema();
+        cli = t.cli();
         Fixtures.createTable(ddb, table);
         Instant[] hour = Fixtures.currentHour();
         start = hour[0].toString();

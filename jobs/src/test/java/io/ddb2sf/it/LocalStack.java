@@ -70,6 +70,22 @@ public final class LocalStack {
         return UUID.randomUUID().toString().replace("-", "").substring(0, 10);
     }
 
+    /**
+     * A fresh table name, stage prefix, Snowflake schema and CLI for one test, with the test table config
+     * ({@link Fixtures#tableYaml}); the DynamoDB table itself is created by the test.
+     */
+    public TestTable newTable(String kind, String deletes) throws IOException {
+        String suffix = uniqueSuffix();
+        String name = "it_" + kind + "_" + suffix;
+        String prefix = "it/" + suffix;
+        String schema = "IT_" + suffix.toUpperCase();
+        Cli cli = new Cli(writeConfig(prefix, schema, Fixtures.tableYaml(name, deletes)), environment());
+        return new TestTable(name, name.toUpperCase(), prefix, schema, cli);
+    }
+
+    /** One test's names: DynamoDB table, Snowflake analytics table, stage prefix, Snowflake schema. */
+    public record TestTable(String name, String target, String prefix, String schema, Cli cli) {}
+
     /** Writes a config for the given tables section into a temp file. */
     public Path writeConfig(String prefix, String schema, String tablesYaml) throws IOException {
         String yaml = """

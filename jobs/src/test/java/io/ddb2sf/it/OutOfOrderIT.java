@@ -4,7 +4,6 @@ import static io.ddb2sf.it.Fixtures.n;
 import static io.ddb2sf.it.Fixtures.s;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Duration;
@@ -22,11 +21,10 @@ class OutOfOrderIT {
     @Test
     void shouldConvergeOnTheSourceWhateverOrderPartitionsAreMergedIn() throws Exception {
         LocalStack stack = LocalStack.fromEnvironment();
-        String suffix = LocalStack.uniqueSuffix();
-        String table = "it_order_" + suffix;
-        String schema = "IT_" + suffix.toUpperCase();
-        Path config = stack.writeConfig("it/" + suffix, schema, Fixtures.tableYaml(table, "hard"));
-        Cli cli = new Cli(config, stack.environment());
+        LocalStack.TestTable t = stack.newTable("order", "hard");
+        String table = t.name();
+        String schema = t.schema();
+        Cli cli = t.cli();
         Instant[] hour = Fixtures.currentHour();
         String h1 = hour[0].toString();
         String h2 = hour[1].toString();

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -53,13 +52,12 @@ class PipelineFaultIT {
 
     @BeforeEach
     void anHourOfChanges() throws Exception {
-        String suffix = LocalStack.uniqueSuffix();
-        table = "it_fault_" + suffix;
-        target = table.toUpperCase();
-        prefix = "it/" + suffix;
-        schema = "IT_" + suffix.toUpperCase();
-        Path config = stack.writeConfig(prefix, schema, Fixtures.tableYaml(table, "hard"));
-        cli = new Cli(config, stack.environment());
+        LocalStack.TestTable t = stack.newTable("fault", "hard");
+        table = t.name();
+        target = t.target();
+        prefix = t.prefix();
+        schema = t.schema();
+        cli = t.cli();
         Fixtures.createTable(ddb, table);
         Instant[] hour = Fixtures.currentHour();
         start = hour[0].toString();

@@ -3,7 +3,6 @@ package io.ddb2sf.it;
 import static io.ddb2sf.it.Fixtures.n;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Instant;
 import java.util.HashMap;
@@ -18,11 +17,10 @@ class SoftDeleteIT {
     @Test
     void shouldMarkUserDeletesAndTtlExpiriesApart() throws Exception {
         LocalStack stack = LocalStack.fromEnvironment();
-        String suffix = LocalStack.uniqueSuffix();
-        String table = "it_soft_" + suffix;
-        String schema = "IT_" + suffix.toUpperCase();
-        Path config = stack.writeConfig("it/" + suffix, schema, Fixtures.tableYaml(table, "soft"));
-        Cli cli = new Cli(config, stack.environment());
+        LocalStack.TestTable soft = stack.newTable("soft", "soft");
+        String table = soft.name();
+        String schema = soft.schema();
+        Cli cli = soft.cli();
         Instant[] hour;
         try (DynamoDbClient ddb = stack.dynamodb()) {
             Fixtures.createTable(ddb, table);

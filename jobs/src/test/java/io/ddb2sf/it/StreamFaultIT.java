@@ -2,7 +2,6 @@ package io.ddb2sf.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.AfterAll;
@@ -41,11 +40,10 @@ class StreamFaultIT {
 
     @BeforeEach
     void exportOneHour() throws Exception {
-        String suffix = LocalStack.uniqueSuffix();
-        table = "it_stream_" + suffix;
-        prefix = "it/" + suffix;
-        Path config = stack.writeConfig(prefix, "IT_" + suffix.toUpperCase(), Fixtures.tableYaml(table, "hard"));
-        cli = new Cli(config, stack.environment());
+        LocalStack.TestTable t = stack.newTable("stream", "hard");
+        table = t.name();
+        prefix = t.prefix();
+        cli = t.cli();
         Fixtures.createTable(ddb, table);
         Instant[] hour = Fixtures.currentHour();
         start = hour[0];
