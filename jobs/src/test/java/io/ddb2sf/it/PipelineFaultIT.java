@@ -166,6 +166,21 @@ class PipelineFaultIT {
     }
 
     @Test
+    void shouldRewriteThePartitionWhenTheExportDiedAfterItsPartsBeforeItsManifest() throws Exception {
+        ok("export-increment");
+        // The state a kill between "parts uploaded" and "manifest written" leaves behind: parts, no manifest, no checkpoint.
+        s3.deleteObject(b -> b.bucket(LocalStack.BUCKET).key(prefix + "/" + partitionId() + "/_manifest.json"));
+        s3.deleteObject(b -> b.bucket(LocalStack.BUCKET).key(prefix + "/" + table + "/_checkpoint.json"));
+        assertThat(cli.run("stage-validate", table, start, end).error()).contains("DDB2SF-3002");
+
+        assertThat(ok("export-increment").get("mode").asText()).isEqualTo("new");
+        ok("stage-validate");
+        ok("copy-load");
+        ok("merge-apply");
+        assertConverged();
+    }
+
+    @Test
     void shouldNeverDoubleARowWhenTheSamePartitionRunsTwiceAtOnce() throws Exception {
         List<CompletableFuture<Cli.Result>> exports = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
