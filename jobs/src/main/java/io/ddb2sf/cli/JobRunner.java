@@ -3,7 +3,7 @@ package io.ddb2sf.cli;
 import io.ddb2sf.Json;
 import io.ddb2sf.config.ConfigLoader;
 import io.ddb2sf.config.PipelineConfig;
-import io.ddb2sf.stage.Partition;
+import io.ddb2sf.stage.StagePartition;
 import java.io.PrintStream;
 import java.util.function.BiFunction;
 
@@ -11,13 +11,17 @@ import java.util.function.BiFunction;
 public final class JobRunner {
     private JobRunner() {}
 
-    public static int run(PartitionOptions options, BiFunction<Wiring, Partition, Object> job) {
+    public static int run(PartitionOptions options, BiFunction<Wiring, StagePartition, Object> job) {
+        StagePartition partition = options.partition();
+        return run(options.config, partition.table(), wiring -> job.apply(wiring, partition));
+    }
+
+    public static int run(java.nio.file.Path configFile, String table, java.util.function.Function<Wiring, Object> job) {
         PrintStream log = System.err;
-        Partition partition = options.partition();
-        PipelineConfig config = new ConfigLoader(System.getenv()).load(options.config);
-        config.table(partition.table());
+        PipelineConfig config = new ConfigLoader(System.getenv()).load(configFile);
+        config.table(table);
         try (Wiring wiring = new Wiring(config, log)) {
-            Object summary = job.apply(wiring, partition);
+            Object summary = job.apply(wiring);
             System.out.println(Json.mapper().writeValueAsString(summary));
             return 0;
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

@@ -2,6 +2,7 @@ package io.ddb2sf.cli;
 
 import io.ddb2sf.ErrorCode;
 import io.ddb2sf.JobException;
+import io.ddb2sf.backfill.BackfillCommand;
 import io.ddb2sf.export.ExportCommand;
 import io.ddb2sf.load.LoadCommand;
 import io.ddb2sf.merge.MergeCommand;
@@ -12,7 +13,8 @@ import picocli.CommandLine.Command;
 
 @Command(name = "ddb2sf", mixinStandardHelpOptions = true, version = "ddb2sf 0.1.0",
         description = "Keeps Snowflake tables in sync with DynamoDB tables, one hourly partition at a time.",
-        subcommands = {ExportCommand.class, ValidateCommand.class, LoadCommand.class, MergeCommand.class, SyncCommand.class})
+        subcommands = {ExportCommand.class, ValidateCommand.class, LoadCommand.class, MergeCommand.class, SyncCommand.class,
+                BackfillCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

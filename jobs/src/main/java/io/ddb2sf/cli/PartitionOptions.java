@@ -1,6 +1,10 @@
 package io.ddb2sf.cli;
 
+import io.ddb2sf.ErrorCode;
+import io.ddb2sf.JobException;
+import io.ddb2sf.stage.BackfillPartition;
 import io.ddb2sf.stage.Partition;
+import io.ddb2sf.stage.StagePartition;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -13,20 +17,46 @@ public final class PartitionOptions {
     @Option(names = "--table", required = true, paramLabel = "<name>", description = "DynamoDB table name, as in the config.")
     String table;
 
-    @Option(names = "--start", required = true, paramLabel = "<ISO-8601>", converter = InstantConverter.class,
+    @Option(names = "--start", paramLabel = "<ISO-8601>", converter = InstantConverter.class,
             description = "Window start, inclusive, on a UTC hour (e.g. 2026-11-24T10:00:00Z).")
     Instant start;
 
-    @Option(names = "--end", required = true, paramLabel = "<ISO-8601>", converter = InstantConverter.class,
+    @Option(names = "--end", paramLabel = "<ISO-8601>", converter = InstantConverter.class,
             description = "Window end, exclusive: start plus one hour.")
     Instant end;
+
+    @Option(names = "--backfill", paramLabel = "<id>",
+            description = "Instead of a window: the backfill to work on (its id, e.g. 20261124T101500Z, is in the backfill's summary).")
+    String backfill;
 
     @Option(names = "--config", paramLabel = "<file>", defaultValue = "${env:DDB2SF_CONFIG:-ddb2sf.yaml}",
             description = "Config file, YAML or JSON (default: $DDB2SF_CONFIG, else ddb2sf.yaml).")
     Path config;
 
-    public Partition partition() {
+    /** The hour named by --start/--end, or the backfill named by --backfill: exactly one of the two. */
+    public StagePartition partition() {
+        if (backfill != null) {
+            if (start != null || end != null) {
+                throw usage("pass either --start/--end or --backfill, not both");
+            }
+            return BackfillPartition.parse(table, backfill);
+        }
+        if (start == null || end == null) {
+            throw usage("pass the window with --start and --end (or a backfill with --backfill)");
+        }
         return new Partition(table, start, end);
+    }
+
+    /** For jobs that only take hours. */
+    public static Partition hourly(StagePartition p) {
+        if (p instanceof Partition hour) {
+            return hour;
+        }
+        throw usage("this job takes an hour (--start/--end), not --backfill");
+    }
+
+    private static JobException usage(String message) {
+        return new JobException(ErrorCode.USAGE_INVALID, message);
     }
 
     /** Accepts 2026-11-24T10:00:00Z and Airflow's 2026-11-24T10:00:00+00:00. */

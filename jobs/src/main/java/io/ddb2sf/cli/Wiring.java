@@ -2,6 +2,7 @@ package io.ddb2sf.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ddb2sf.Json;
+import io.ddb2sf.backfill.BackfillJob;
 import io.ddb2sf.config.PipelineConfig;
 import io.ddb2sf.dynamodb.StreamReader;
 import io.ddb2sf.export.ExportJob;
@@ -47,16 +48,26 @@ public final class Wiring implements AutoCloseable {
     }
 
     public ExportJob exportJob() {
-        ClientOverrideConfiguration retries = retries();
-        DynamoDbClient dynamodb = track(DynamoDbClient.builder()
+        return new ExportJob(config, streamReader(), stage(), checkpoints(), manifests(), clock, log);
+    }
+
+    public BackfillJob backfillJob() {
+        return new BackfillJob(config, dynamodb(), streamReader(), stage(), manifests(), checkpoints(), json, clock, log);
+    }
+
+    private DynamoDbClient dynamodb() {
+        return track(DynamoDbClient.builder()
                 .region(Region.of(config.aws().region()))
                 .applyMutation(b -> config.aws().dynamodbEndpoint().ifPresent(b::endpointOverride))
-                .overrideConfiguration(retries).build());
+                .overrideConfiguration(retries()).build());
+    }
+
+    private StreamReader streamReader() {
         DynamoDbStreamsClient streams = track(DynamoDbStreamsClient.builder()
                 .region(Region.of(config.aws().region()))
                 .applyMutation(b -> config.aws().dynamodbEndpoint().ifPresent(b::endpointOverride))
-                .overrideConfiguration(retries).build());
-        return new ExportJob(config, new StreamReader(dynamodb, streams), stage(), checkpoints(), manifests(), clock, log);
+                .overrideConfiguration(retries()).build());
+        return new StreamReader(dynamodb(), streams);
     }
 
     public ValidateJob validateJob() {

@@ -43,16 +43,7 @@ public final class StreamReader {
 
     /** The table's current stream ARN, after checking the stream and the configured key schema. */
     public String streamArn(TableConfig table) {
-        TableDescription d;
-        try {
-            d = dynamodb.describeTable(b -> b.tableName(table.name())).table();
-        } catch (ResourceNotFoundException e) {
-            throw new JobException(ErrorCode.CONFIG_INVALID, "DynamoDB table '" + table.name()
-                    + "' does not exist in this account and region (check tables[].name and aws.region)", e);
-        } catch (SdkException e) {
-            throw sourceFailed("describe table " + table.name(), e);
-        }
-        checkKeys(table, d);
+        TableDescription d = KeySchema.describe(dynamodb, table);
         var spec = d.streamSpecification();
         if (spec == null || !Boolean.TRUE.equals(spec.streamEnabled()) || d.latestStreamArn() == null) {
             throw new JobException(ErrorCode.STREAM_NOT_ENABLED, "table " + table.name()
@@ -63,24 +54,6 @@ public final class StreamReader {
                     + spec.streamViewType() + "; ddb2sf needs NEW_AND_OLD_IMAGES (change the stream, then backfill)");
         }
         return d.latestStreamArn();
-    }
-
-    private static void checkKeys(TableConfig table, TableDescription d) {
-        Map<String, String> types = d.attributeDefinitions().stream()
-                .collect(Collectors.toMap(AttributeDefinition::attributeName, a -> a.attributeTypeAsString()));
-        List<String> actual = d.keySchema().stream().map(KeySchemaElement::attributeName).toList();
-        List<String> configured = table.keys().stream().map(ColumnSpec::attribute).toList();
-        if (!actual.equals(configured)) {
-            throw new JobException(ErrorCode.KEY_SCHEMA_MISMATCH, "tables[" + table.name() + "].keys lists " + configured
-                    + " but the table's key schema is " + actual + " (partition key first); fix the config");
-        }
-        for (ColumnSpec k : table.keys()) {
-            String type = types.get(k.attribute());
-            if (!k.type().name().equals(type)) {
-                throw new JobException(ErrorCode.KEY_SCHEMA_MISMATCH, "key attribute '" + k.attribute() + "' of "
-                        + table.name() + " is type " + type + " in DynamoDB but " + k.type() + " in the config; fix the config");
-            }
-        }
     }
 
     public List<Shard> shards(String streamArn) {

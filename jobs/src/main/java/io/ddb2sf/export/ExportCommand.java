@@ -14,6 +14,6 @@ public final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return JobRunner.run(partition, (wiring, p) -> wiring.exportJob().run(p));
+        return JobRunner.run(partition, (wiring, p) -> wiring.exportJob().run(PartitionOptions.hourly(p)));
     }
 }

@@ -102,6 +102,7 @@ public final class ExportJob {
                 StreamReader.ShardRead read = reader.read(arn, shard.id, from.lastSequence(), shard.limit, r -> {
                     ChangeRow row = toRow(table, p, r, counts, misfits);
                     writer.write(row, r.dynamodb().sequenceNumber());
+                    writer.rollIfFull();
                     if (counts.rows % 100_000 == 0) {
                         log.printf("export %s: %,d changes so far%n", p, counts.rows);
                     }
@@ -127,9 +128,8 @@ public final class ExportJob {
         Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, table.name(), p.id(), p.start(), p.end(),
                 new Manifest.Source("stream", arn, new TreeMap<>(plan.from), to),
                 schema.fingerprint(), files, new Manifest.Totals(files.size(), rows, bytes),
-                new Manifest.ChangeCounts(counts.inserts, counts.modifies, counts.removes, counts.ttlRemoves, counts.late));
+                new Manifest.ChangeCounts(counts.inserts, counts.modifies, counts.removes, counts.ttlRemoves, counts.late, 0));
         manifests.write(p, manifest);
-        removeStrayParts(p, files);
         advanceCheckpoint(p, arn, to, checkpoint);
 
         return new ExportSummary("export-increment", p.id(), plan.mode, rows, counts.inserts, counts.modifies,
@@ -144,9 +144,8 @@ public final class ExportJob {
             Checkpoint c = loaded.get().checkpoint();
             if (!c.streamArn().equals(arn)) {
                 throw new JobException(ErrorCode.STREAM_REPLACED, "the stream of " + table.name() + " was replaced ("
-                        + c.streamArn() + " -> " + arn + "): changes between the two streams may be lost. Backfill the table ("
-                        + backfillCommand(table) + "), then delete s3://" + store.bucket() + "/" + keys.checkpoint(table.name())
-                        + " and rerun");
+                        + c.streamArn() + " -> " + arn + "): changes between the two streams may be lost. Backfill the table"
+                        + " with " + backfillCommand(table) + " (it moves the checkpoint to the new stream), then rerun");
             }
             if (c.windowEnd().isBefore(p.start())) {
                 throw new JobException(ErrorCode.CHECKPOINT_ORDER, "partitions of " + table.name() + " are exported in order;"
@@ -208,15 +207,6 @@ public final class ExportJob {
         checkpoints.advance(p.table(), new Checkpoint(arn, p.end(), to), loaded);
     }
 
-    private void removeStrayParts(Partition p, List<Manifest.FileEntry> files) {
-        Set<String> kept = new HashSet<>();
-        files.forEach(f -> kept.add(f.key()));
-        store.list(keys.partitionPrefix(p)).stream()
-                .map(o -> o.key())
-                .filter(k -> keys.parsePart(p, k).isPresent() && !kept.contains(k))
-                .forEach(store::delete);
-    }
-
     private ChangeRow toRow(TableConfig table, Partition p, Record r, Counts counts, TypedValues.Counter misfits) {
         var change = r.dynamodb();
         Map<String, AttributeValue> keysOnly = change.keys();
@@ -246,7 +236,7 @@ public final class ExportJob {
     }
 
     static String backfillCommand(TableConfig table) {
-        return "ddb2sf backfill --table " + table.name();
+        return "ddb2sf backfill --table " + table.name() + " --reset-checkpoint";
     }
 
     /** Parents before children, then by shard id, so every run orders the same shards the same way. */

@@ -11,7 +11,7 @@ import io.ddb2sf.snowflake.Sql;
 import io.ddb2sf.snowflake.SqlTemplate;
 import io.ddb2sf.snowflake.Transaction;
 import io.ddb2sf.snowflake.WarehouseTables;
-import io.ddb2sf.stage.Partition;
+import io.ddb2sf.stage.StagePartition;
 import java.io.PrintStream;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -46,7 +46,7 @@ public final class MergeJob {
         this.log = log;
     }
 
-    public MergeSummary run(Partition p) {
+    public MergeSummary run(StagePartition p) {
         Instant began = clock.instant();
         TableConfig table = config.table(p.table());
         try (Connection c = warehouse.open()) {
@@ -72,7 +72,7 @@ public final class MergeJob {
     }
 
     /** Runs the MERGE; returns rows inserted, updated, deleted as Snowflake reports them. */
-    private long[] merge(Connection c, TableConfig table, Partition p) throws SQLException {
+    private long[] merge(Connection c, TableConfig table, StagePartition p) throws SQLException {
         String sql = SqlTemplate.load("merge_partition").render(Map.of(
                 "target", Sql.ident(table.targetTable()),
                 "landing", Sql.ident(table.landingTable()),

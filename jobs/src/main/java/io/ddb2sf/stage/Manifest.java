@@ -43,5 +43,6 @@ public record Manifest(
 
     public record Totals(int files, long rows, long bytes) {}
 
-    public record ChangeCounts(long inserts, long modifies, long removes, long ttlRemoves, long lateRecords) {}
+    /** Changes by kind; {@code snapshots} counts a backfill's rows. */
+    public record ChangeCounts(long inserts, long modifies, long removes, long ttlRemoves, long lateRecords, long snapshots) {}
 }

@@ -18,12 +18,12 @@ public final class ManifestStore {
         this.json = json;
     }
 
-    public Optional<Manifest> load(Partition p) {
+    public Optional<Manifest> load(StagePartition p) {
         return loadRaw(p).map(Raw::manifest);
     }
 
     /** The manifest with its sha-256, which names the exact content a load or merge applied. */
-    public Optional<Raw> loadRaw(Partition p) {
+    public Optional<Raw> loadRaw(StagePartition p) {
         String key = keys.manifest(p);
         return store.get(key).map(v -> {
             Manifest m;
@@ -43,17 +43,27 @@ public final class ManifestStore {
         });
     }
 
-    public Raw require(Partition p) {
+    public Raw require(StagePartition p) {
         return loadRaw(p).orElseThrow(() -> new JobException(ErrorCode.MANIFEST_MISSING, "partition " + p
                 + " has no manifest at s3://" + store.bucket() + "/" + keys.manifest(p) + "; run export-increment for it first"));
     }
 
-    public void write(Partition p, Manifest m) {
+    /**
+     * Writes the manifest, then deletes parts in the partition's folder that it does not list: leftovers of an
+     * attempt that died before its manifest. They were never loadable, since copy-load loads only manifest files.
+     */
+    public void write(StagePartition p, Manifest m) {
         try {
             store.putBytes(keys.manifest(p), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(m));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+        java.util.Set<String> kept = new java.util.HashSet<>();
+        m.files().forEach(f -> kept.add(f.key()));
+        store.list(keys.partitionPrefix(p)).stream()
+                .map(o -> o.key())
+                .filter(k -> keys.parsePart(p, k).isPresent() && !kept.contains(k))
+                .forEach(store::delete);
     }
 
     public record Raw(Manifest manifest, String sha256) {}

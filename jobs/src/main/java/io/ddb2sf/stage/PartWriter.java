@@ -32,19 +32,27 @@ public final class PartWriter implements AutoCloseable {
     private final StageStore store;
     private final StageKeys keys;
     private final ChangeRowSchema schema;
-    private final Partition partition;
+    private final StagePartition partition;
     private final long partTargetBytes;
     private final long rowGroupBytes;
     private final Path tmpDir;
     private final List<Manifest.FileEntry> written = new ArrayList<>();
 
+    private final int firstIndex;
     private ParquetWriter<GenericRecord> current;
     private Path currentFile;
     private String currentKey;
     private long currentRows;
 
-    public PartWriter(StageStore store, StageKeys keys, ChangeRowSchema schema, Partition partition,
+    public PartWriter(StageStore store, StageKeys keys, ChangeRowSchema schema, StagePartition partition,
                       long partTargetBytes, long rowGroupBytes, Path tmpDir) {
+        this(store, keys, schema, partition, partTargetBytes, rowGroupBytes, tmpDir, 0);
+    }
+
+    /** A writer whose part numbers start at {@code firstIndex} (a resumed backfill segment continues its count). */
+    public PartWriter(StageStore store, StageKeys keys, ChangeRowSchema schema, StagePartition partition,
+                      long partTargetBytes, long rowGroupBytes, Path tmpDir, int firstIndex) {
+        this.firstIndex = firstIndex;
         this.store = store;
         this.keys = keys;
         this.schema = schema;
@@ -62,13 +70,28 @@ public final class PartWriter implements AutoCloseable {
             }
             current.write(toRecord(row));
             currentRows++;
-            if (current.getDataSize() >= partTargetBytes) {
-                closeCurrent();
-            }
         } catch (IOException e) {
             throw new JobException(ErrorCode.STAGE_FAILED, "cannot write Parquet part " + currentKey + ": " + e.getMessage()
                     + " (check free space in " + tmpDir + "; then rerun)", e);
         }
+    }
+
+    /** Closes the open part if it reached the target size; returns whether it did. */
+    public boolean rollIfFull() {
+        if (current == null || current.getDataSize() < partTargetBytes) {
+            return false;
+        }
+        try {
+            closeCurrent();
+        } catch (IOException e) {
+            throw new JobException(ErrorCode.STAGE_FAILED, "cannot write Parquet part " + currentKey + ": " + e.getMessage(), e);
+        }
+        return true;
+    }
+
+    /** The parts closed and uploaded so far, in order. */
+    public List<Manifest.FileEntry> written() {
+        return List.copyOf(written);
     }
 
     /** Closes the last part and returns every part written, in order. */
@@ -93,7 +116,7 @@ public final class PartWriter implements AutoCloseable {
     }
 
     private void open(String position) throws IOException {
-        currentKey = keys.part(partition, written.size(), position);
+        currentKey = keys.part(partition, firstIndex + written.size(), position);
         currentFile = tmpDir.resolve(String.format("part-%05d.parquet", written.size()));
         PlainParquetConfiguration conf = new PlainParquetConfiguration();
         conf.set("parquet.avro.write-old-list-structure", "false");

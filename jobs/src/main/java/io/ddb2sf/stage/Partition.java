@@ -11,7 +11,7 @@ import java.time.temporal.ChronoUnit;
 /**
  * The unit of scheduling, retry and rerun: one table and one half-open hour {@code [start, end)}, in UTC.
  */
-public record Partition(String table, Instant start, Instant end) {
+public record Partition(String table, Instant start, Instant end) implements StagePartition {
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter HOUR = DateTimeFormatter.ofPattern("HH").withZone(ZoneOffset.UTC);
 
@@ -27,7 +27,7 @@ public record Partition(String table, Instant start, Instant end) {
         }
     }
 
-    /** Stable name of the partition, used in the stage path, the landing rows and the ledger. */
+    @Override
     public String id() {
         return table + "/dt=" + DAY.format(start) + "/hour=" + HOUR.format(start);
     }

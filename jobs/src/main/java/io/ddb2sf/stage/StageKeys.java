@@ -21,15 +21,15 @@ public final class StageKeys {
     }
 
     /** The folder of a partition, ending with a slash. */
-    public String partitionPrefix(Partition p) {
+    public String partitionPrefix(StagePartition p) {
         return prefix + p.id() + "/";
     }
 
-    public String manifest(Partition p) {
+    public String manifest(StagePartition p) {
         return partitionPrefix(p) + "_manifest.json";
     }
 
-    public String part(Partition p, int index, String firstPosition) {
+    public String part(StagePartition p, int index, String firstPosition) {
         String key = partitionPrefix(p) + String.format("part-%05d-%s.parquet", index, firstPosition);
         parsePart(p, key).orElseThrow(() -> new IllegalArgumentException("bad part position " + firstPosition));
         return key;
@@ -48,7 +48,7 @@ public final class StageKeys {
     }
 
     /** A part's index and first position, if the key is a part of that partition and nothing else. */
-    public Optional<PartName> parsePart(Partition p, String key) {
+    public Optional<PartName> parsePart(StagePartition p, String key) {
         String folder = partitionPrefix(p);
         if (!key.startsWith(folder)) {
             return Optional.empty();

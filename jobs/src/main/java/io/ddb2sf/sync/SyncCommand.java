@@ -16,7 +16,7 @@ public final class SyncCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         return JobRunner.run(partition, (wiring, p) -> new SyncSummary("sync", p.id(),
-                wiring.exportJob().run(p),
+                wiring.exportJob().run(PartitionOptions.hourly(p)),
                 wiring.validateJob().run(p),
                 wiring.loadJob().run(p),
                 wiring.mergeJob().run(p)));

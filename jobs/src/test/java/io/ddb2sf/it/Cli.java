@@ -41,6 +41,21 @@ public final class Cli {
         }
     }
 
+    public Path config() {
+        return config;
+    }
+
+    /** Starts the jar without waiting, for tests that kill it. */
+    public Process start(List<String> args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-jar", jar()));
+        command.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().keySet().removeIf(k -> k.startsWith("DDB2SF_"));
+        pb.environment().putAll(env);
+        return pb.start();
+    }
+
     public Result run(String job, String table, String start, String end) {
         return exec(List.of(job, "--table", table, "--start", start, "--end", end, "--config", config.toString()));
     }

@@ -1,0 +1,355 @@
+package io.ddb2sf.backfill;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ddb2sf.ErrorCode;
+import io.ddb2sf.JobException;
+import io.ddb2sf.config.PipelineConfig;
+import io.ddb2sf.config.TableConfig;
+import io.ddb2sf.dynamodb.ItemJson;
+import io.ddb2sf.dynamodb.KeySchema;
+import io.ddb2sf.dynamodb.StreamReader;
+import io.ddb2sf.dynamodb.TypedValues;
+import io.ddb2sf.stage.BackfillPartition;
+import io.ddb2sf.stage.ChangeRow;
+import io.ddb2sf.stage.ChangeRowSchema;
+import io.ddb2sf.stage.Checkpoint;
+import io.ddb2sf.stage.CheckpointStore;
+import io.ddb2sf.stage.Manifest;
+import io.ddb2sf.stage.ManifestStore;
+import io.ddb2sf.stage.PartWriter;
+import io.ddb2sf.stage.StageKeys;
+import io.ddb2sf.stage.StageStore;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.DoubleAdder;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.exception.SdkServiceException;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ProvisionedThroughputExceededException;
+import software.amazon.awssdk.services.dynamodb.model.RequestLimitExceededException;
+import software.amazon.awssdk.services.dynamodb.model.ReturnConsumedCapacity;
+import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
+import software.amazon.awssdk.services.dynamodb.model.TableDescription;
+
+/**
+ * backfill: every item of the table as SNAPSHOT change rows, by a parallel Scan that stays within a read-capacity
+ * budget. Each segment checkpoints its position after each durable part, so a killed backfill resumes without
+ * writing an item twice; the process that finds every segment done writes the manifest, and the partition then
+ * loads and merges like any other.
+ */
+public final class BackfillJob {
+    /** Backoff for throttled pages: full jitter over an exponentially growing ceiling. */
+    static final long BACKOFF_BASE_MS = 100;
+    static final long BACKOFF_CAP_MS = 20_000;
+    static final int MAX_THROTTLED_ATTEMPTS = 12;
+    private static final Duration PROGRESS_EVERY = Duration.ofSeconds(10);
+
+    private final PipelineConfig config;
+    private final DynamoDbClient dynamodb;
+    private final StreamReader streams;
+    private final StageStore store;
+    private final StageKeys keys;
+    private final ManifestStore manifests;
+    private final CheckpointStore checkpoints;
+    private final ObjectMapper json;
+    private final Clock clock;
+    private final PrintStream log;
+    private final AtomicLong throttled = new AtomicLong();
+
+    public BackfillJob(PipelineConfig config, DynamoDbClient dynamodb, StreamReader streams, StageStore store,
+                       ManifestStore manifests, CheckpointStore checkpoints, ObjectMapper json, Clock clock, PrintStream log) {
+        this.config = config;
+        this.dynamodb = dynamodb;
+        this.streams = streams;
+        this.store = store;
+        this.keys = new StageKeys(config.stage().prefix());
+        this.manifests = manifests;
+        this.checkpoints = checkpoints;
+        this.json = json;
+        this.clock = clock;
+        this.log = log;
+    }
+
+    /** What to scan and how hard. */
+    public record Plan(BackfillPartition partition, List<Integer> segments, int totalSegments, int threads,
+                       OptionalDouble rcuBudget, double capacityShare, boolean resetCheckpoint) {}
+
+    public BackfillSummary run(Plan plan, ReadBudget.Sleeper sleeper) {
+        Instant began = clock.instant();
+        BackfillPartition p = plan.partition();
+        TableConfig table = config.table(p.table());
+        TableDescription description = KeySchema.describe(dynamodb, table);
+        ReadBudget budget = new ReadBudget(budgetOf(plan, description), System::nanoTime, sleeper);
+        ChangeRowSchema schema = new ChangeRowSchema(table);
+        log.printf("backfill %s: segments %s of %d on %d threads, %.0f RCU/s; resume with --snapshot %s%n",
+                p, plan.segments(), plan.totalSegments(), plan.threads(), budget.unitsPerSecond(), p.snapshotId());
+
+        Map<Integer, AtomicLong> progress = new ConcurrentHashMap<>();
+        DoubleAdder consumed = new DoubleAdder();
+        ExecutorService workers = Executors.newFixedThreadPool(plan.threads());
+        ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "backfill-progress");
+            t.setDaemon(true);
+            return t;
+        });
+        long expectedPerSegment = Math.max(1, description.itemCount() / plan.totalSegments());
+        double[] lastConsumed = {0};
+        reporter.scheduleAtFixedRate(() -> {
+            double now = consumed.sum();
+            double rate = (now - lastConsumed[0]) / PROGRESS_EVERY.toSeconds();
+            lastConsumed[0] = now;
+            StringBuilder line = new StringBuilder(String.format("backfill %s: %.0f/%.0f RCU/s;", p, rate, budget.unitsPerSecond()));
+            progress.forEach((seg, n) -> line.append(String.format(" seg %d: %,d items (~%d%%)", seg, n.get(),
+                    Math.min(99, 100 * n.get() / expectedPerSegment))));
+            log.println(line);
+        }, PROGRESS_EVERY.toSeconds(), PROGRESS_EVERY.toSeconds(), TimeUnit.SECONDS);
+
+        List<SegmentState> mine = new ArrayList<>();
+        try {
+            List<Future<SegmentState>> futures = new ArrayList<>();
+            for (int segment : plan.segments()) {
+                progress.put(segment, new AtomicLong());
+                futures.add(workers.submit(() -> scanSegment(table, schema, p, segment, plan, budget, progress.get(segment),
+                        consumed, sleeper)));
+            }
+            for (Future<SegmentState> f : futures) {
+                mine.add(f.get());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new JobException(ErrorCode.SOURCE_FAILED, "backfill interrupted; rerun with --snapshot " + p.snapshotId());
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof JobException je) {
+                throw je;
+            }
+            throw new JobException(ErrorCode.INTERNAL, "backfill segment failed: " + e.getCause(), e.getCause());
+        } finally {
+            workers.shutdownNow();
+            reporter.shutdownNow();
+        }
+
+        Optional<Manifest> manifest = writeManifestIfComplete(p, table, schema, plan.totalSegments());
+        boolean reset = manifest.isPresent() && plan.resetCheckpoint() && resetCheckpoint(table);
+        long items = mine.stream().mapToLong(SegmentState::items).sum();
+        double rcu = mine.stream().mapToDouble(SegmentState::consumedRcu).sum();
+        long seconds = Math.max(1, Duration.between(began, clock.instant()).toSeconds());
+        List<Manifest.FileEntry> parts = mine.stream().flatMap(s -> s.parts().stream()).toList();
+        return new BackfillSummary("backfill", p.id(), p.snapshotId(), plan.segments(), plan.totalSegments(), items,
+                parts.size(), parts.stream().mapToLong(Manifest.FileEntry::size).sum(), rcu, consumed.sum() / seconds,
+                budget.unitsPerSecond(), throttled.get(), manifest.isPresent(), reset,
+                Duration.between(began, clock.instant()).toMillis());
+    }
+
+    private double budgetOf(Plan plan, TableDescription d) {
+        if (plan.rcuBudget().isPresent()) {
+            return plan.rcuBudget().getAsDouble();
+        }
+        Long provisioned = d.provisionedThroughput() == null ? null : d.provisionedThroughput().readCapacityUnits();
+        if (provisioned == null || provisioned == 0) {
+            throw new JobException(ErrorCode.CONFIG_INVALID, "table " + d.tableName() + " is on-demand, so it has no read"
+                    + " capacity to take a share of; pass --rcu-budget <RCU per second>");
+        }
+        return provisioned * plan.capacityShare();
+    }
+
+    private SegmentState scanSegment(TableConfig table, ChangeRowSchema schema, BackfillPartition p, int segment, Plan plan,
+                                     ReadBudget budget, AtomicLong progress, DoubleAdder consumed,
+                                     ReadBudget.Sleeper sleeper) throws IOException, InterruptedException {
+        SegmentState state = loadState(p, segment).orElse(SegmentState.start(segment, plan.totalSegments()));
+        if (state.totalSegments() != plan.totalSegments()) {
+            throw new JobException(ErrorCode.CONFIG_INVALID, "backfill " + p.snapshotId() + " was started with "
+                    + state.totalSegments() + " segments; resume it with --total-segments " + state.totalSegments());
+        }
+        progress.set(state.items());
+        if (state.done()) {
+            return state;
+        }
+        Path tmp = Files.createTempDirectory("ddb2sf-backfill-" + segment + "-");
+        String position = String.format("%04d", segment);
+        Map<String, AttributeValue> startKey = fromJson(state.lastEvaluatedKey());
+        double rcu = state.consumedRcu();
+        double perItem = 0.5;
+        TypedValues.Counter misfits = new TypedValues.Counter();
+        try (PartWriter writer = new PartWriter(store, keys, schema, p, config.stage().partTargetBytes(),
+                config.stage().rowGroupBytes(), tmp, state.parts().size())) {
+            while (true) {
+                budget.awaitTurn();
+                ScanResponse page = scanPage(table.name(), segment, plan, startKey,
+                        budget.pageLimit(perItem, plan.threads()), sleeper);
+                double cost = page.consumedCapacity() == null ? 0 : page.consumedCapacity().capacityUnits();
+                budget.spend(cost);
+                consumed.add(cost);
+                rcu += cost;
+                if (page.count() > 0) {
+                    perItem = cost / page.count();
+                }
+                for (Map<String, AttributeValue> item : page.items()) {
+                    writer.write(snapshotRow(table, p, item, misfits), position);
+                    progress.incrementAndGet();
+                }
+                startKey = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+                if (startKey == null) {
+                    List<Manifest.FileEntry> parts = concat(state.parts(), writer.finish());
+                    state = new SegmentState(segment, plan.totalSegments(), null, parts, rows(parts), rcu, true);
+                    saveState(p, state);
+                    return state;
+                }
+                if (writer.rollIfFull()) {
+                    List<Manifest.FileEntry> parts = concat(state.parts(), writer.written());
+                    saveState(p, new SegmentState(segment, plan.totalSegments(), toJson(startKey), parts, rows(parts), rcu, false));
+                }
+            }
+        } finally {
+            try (var files = Files.list(tmp)) {
+                for (Path f : files.toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** One page, retried with backoff while DynamoDB throttles; a throttled page is never skipped. */
+    private ScanResponse scanPage(String table, int segment, Plan plan, Map<String, AttributeValue> startKey, int limit,
+                                  ReadBudget.Sleeper sleeper) throws InterruptedException {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return dynamodb.scan(b -> b.tableName(table).segment(segment).totalSegments(plan.totalSegments())
+                        .exclusiveStartKey(startKey).limit(limit).returnConsumedCapacity(ReturnConsumedCapacity.TOTAL));
+            } catch (SdkServiceException e) {
+                boolean throttling = e.isThrottlingException() || e instanceof ProvisionedThroughputExceededException
+                        || e instanceof RequestLimitExceededException;
+                if (!throttling || attempt + 1 >= MAX_THROTTLED_ATTEMPTS) {
+                    throw new JobException(ErrorCode.SOURCE_FAILED, "scan of " + table + " segment " + segment + " failed"
+                            + (throttling ? " after " + MAX_THROTTLED_ATTEMPTS + " throttled attempts" : "")
+                            + ": " + String.valueOf(e.getMessage()).lines().findFirst().orElse("")
+                            + "; rerun with the same --snapshot to resume (lower --rcu-budget if it was throttled)", e);
+                }
+                throttled.incrementAndGet();
+                long ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS << Math.min(attempt, 20));
+                sleeper.sleepNanos(TimeUnit.MILLISECONDS.toNanos(ThreadLocalRandom.current().nextLong(ceiling + 1)));
+            } catch (SdkException e) {
+                throw new JobException(ErrorCode.SOURCE_FAILED, "scan of " + table + " segment " + segment + " failed: "
+                        + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + "; rerun with the same --snapshot", e);
+            }
+        }
+    }
+
+    private ChangeRow snapshotRow(TableConfig table, BackfillPartition p, Map<String, AttributeValue> item,
+                                  TypedValues.Counter misfits) {
+        ItemJson.Documents docs = ItemJson.of(item);
+        return new ChangeRow(TypedValues.keyText(table.keys(), item), TypedValues.of(table.typedColumns(), item, misfits),
+                "SNAPSHOT", p.version(), "0".repeat(40), false, docs.item(), docs.types(), null, p.id());
+    }
+
+    private Optional<Manifest> writeManifestIfComplete(BackfillPartition p, TableConfig table, ChangeRowSchema schema,
+                                                       int totalSegments) {
+        List<Manifest.FileEntry> files = new ArrayList<>();
+        for (int s = 0; s < totalSegments; s++) {
+            Optional<SegmentState> state = loadState(p, s);
+            if (state.isEmpty() || !state.get().done()) {
+                log.printf("backfill %s: segment %d not done yet; the process that finishes last writes the manifest%n", p, s);
+                return Optional.empty();
+            }
+            files.addAll(state.get().parts());
+        }
+        files.sort(Comparator.comparing(Manifest.FileEntry::key));
+        long rows = rows(files);
+        Manifest m = new Manifest(Manifest.FORMAT_VERSION, table.name(), p.id(), p.version(), p.version(),
+                new Manifest.Source("scan", null, new TreeMap<>(), new TreeMap<>()), schema.fingerprint(), files,
+                new Manifest.Totals(files.size(), rows, files.stream().mapToLong(Manifest.FileEntry::size).sum()),
+                new Manifest.ChangeCounts(0, 0, 0, 0, 0, rows));
+        manifests.write(p, m);
+        log.printf("backfill %s: all %d segments done, manifest written (%,d items); next: copy-load and merge-apply"
+                + " --backfill %s%n", p, totalSegments, rows, p.snapshotId());
+        return Optional.of(m);
+    }
+
+    /**
+     * Points the stream checkpoint at the stream's trim horizon, keeping its hour: the next hourly export then reads
+     * every record the stream still holds, and the snapshot covers what it no longer does.
+     */
+    private boolean resetCheckpoint(TableConfig table) {
+        String arn = streams.streamArn(table);
+        Optional<CheckpointStore.Loaded> current = checkpoints.load(table.name());
+        Instant windowEnd = current.map(c -> c.checkpoint().windowEnd())
+                .orElse(clock.instant().truncatedTo(ChronoUnit.HOURS));
+        checkpoints.advance(table.name(), new Checkpoint(arn, windowEnd, new TreeMap<>()), current);
+        log.printf("backfill: checkpoint of %s reset to the stream's trim horizon; the next export is the hour starting %s%n",
+                table.name(), windowEnd);
+        return true;
+    }
+
+    private String stateKey(BackfillPartition p, int segment) {
+        return keys.partitionPrefix(p) + String.format("_segments/segment-%04d.json", segment);
+    }
+
+    private Optional<SegmentState> loadState(BackfillPartition p, int segment) {
+        return store.get(stateKey(p, segment)).map(v -> {
+            try {
+                return json.readValue(v.bytes(), SegmentState.class);
+            } catch (IOException e) {
+                throw new JobException(ErrorCode.STAGE_INVALID, "backfill state " + stateKey(p, segment) + " is damaged ("
+                        + e.getMessage().lines().findFirst().orElse("") + "); delete the backfill folder and start a new backfill", e);
+            }
+        });
+    }
+
+    private void saveState(BackfillPartition p, SegmentState state) throws IOException {
+        store.putBytes(stateKey(p, state.segment()), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(state));
+    }
+
+    private static Map<String, Map<String, String>> toJson(Map<String, AttributeValue> key) {
+        Map<String, Map<String, String>> out = new TreeMap<>();
+        key.forEach((name, v) -> out.put(name, v.s() != null ? Map.of("S", v.s())
+                : v.n() != null ? Map.of("N", v.n())
+                : Map.of("B", java.util.Base64.getEncoder().encodeToString(v.b().asByteArray()))));
+        return out;
+    }
+
+    private static Map<String, AttributeValue> fromJson(Map<String, Map<String, String>> key) {
+        if (key == null) {
+            return null;
+        }
+        Map<String, AttributeValue> out = new HashMap<>();
+        key.forEach((name, v) -> out.put(name, v.containsKey("S") ? AttributeValue.fromS(v.get("S"))
+                : v.containsKey("N") ? AttributeValue.fromN(v.get("N"))
+                : AttributeValue.fromB(SdkBytes.fromByteArray(java.util.Base64.getDecoder().decode(v.get("B"))))));
+        return out;
+    }
+
+    private static List<Manifest.FileEntry> concat(List<Manifest.FileEntry> a, List<Manifest.FileEntry> b) {
+        List<Manifest.FileEntry> all = new ArrayList<>(a);
+        all.addAll(b);
+        return List.copyOf(all);
+    }
+
+    private static long rows(List<Manifest.FileEntry> parts) {
+        return parts.stream().mapToLong(Manifest.FileEntry::rows).sum();
+    }
+}

@@ -1,0 +1,28 @@
+package io.ddb2sf.backfill;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.ddb2sf.stage.Manifest;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How far one scan segment of a backfill has got: written after each of its parts is durable, so a killed
+ * backfill resumes after the last page whose rows are in a part, and never writes an item twice.
+ *
+ * @param lastEvaluatedKey where the scan resumes (attribute to {"S"|"N"|"B": value}), null at the start
+ * @param parts            the segment's parts so far
+ * @param items            rows in those parts
+ * @param done             the segment was scanned to its end
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record SegmentState(int segment, int totalSegments, Map<String, Map<String, String>> lastEvaluatedKey,
+                           List<Manifest.FileEntry> parts, long items, double consumedRcu, boolean done) {
+
+    public SegmentState {
+        parts = List.copyOf(parts);
+    }
+
+    static SegmentState start(int segment, int totalSegments) {
+        return new SegmentState(segment, totalSegments, null, List.of(), 0, 0, false);
+    }
+}

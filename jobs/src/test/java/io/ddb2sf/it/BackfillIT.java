@@ -1,0 +1,219 @@
+package io.ddb2sf.it;
+
+import static io.ddb2sf.it.Fixtures.s;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ddb2sf.Json;
+import io.ddb2sf.backfill.BackfillJob;
+import io.ddb2sf.backfill.BackfillSummary;
+import io.ddb2sf.config.ConfigLoader;
+import io.ddb2sf.config.PipelineConfig;
+import io.ddb2sf.dynamodb.StreamReader;
+import io.ddb2sf.stage.BackfillPartition;
+import io.ddb2sf.stage.CheckpointStore;
+import io.ddb2sf.stage.ManifestStore;
+import io.ddb2sf.stage.StageKeys;
+import io.ddb2sf.stage.StageStore;
+import java.io.PrintStream;
+import java.io.OutputStream;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ProvisionedThroughputExceededException;
+import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
+import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
+import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
+
+/** Backfills of whole tables: in parallel, while the table is written, killed and resumed, throttled. */
+class BackfillIT {
+    final LocalStack stack = LocalStack.fromEnvironment();
+
+    @Test
+    void shouldConvergeWithTheStreamWhenBackfilledByTwoProcessesDuringWrites() throws Exception {
+        LocalStack.TestTable t = stack.newTable("backfill", "hard");
+        Instant[] hour = Fixtures.currentHour();
+        String snapshot = new BackfillPartition(t.name(), Instant.now()).snapshotId();
+        try (DynamoDbClient ddb = stack.dynamodb()) {
+            Fixtures.createTable(ddb, t.name());
+            for (int i = 0; i < 1500; i++) {
+                Fixtures.put(ddb, t.name(), Fixtures.plain("item-" + i, String.valueOf(i), i));
+            }
+            List<CompletableFuture<Cli.Result>> processes = new ArrayList<>();
+            for (String segments : List.of("0,1,2,3", "4,5,6,7")) {
+                processes.add(CompletableFuture.supplyAsync(() -> t.cli().exec(List.of("backfill", "--table", t.name(),
+                        "--snapshot", snapshot, "--total-segments", "8", "--segment", segments, "--rcu-budget", "400",
+                        "--config", configOf(t)))));
+            }
+            // Writes while the scan runs: updates, deletes, new items.
+            Random random = new Random(7);
+            for (int i = 0; i < 150; i++) {
+                int k = random.nextInt(1500);
+                switch (i % 3) {
+                    case 0 -> Fixtures.update(ddb, t.name(), Fixtures.key("item-" + k, String.valueOf(k)), "SET label = :l",
+                            Map.of(":l", s("during backfill " + i)), names -> { });
+                    case 1 -> ddb.deleteItem(b -> b.tableName(t.name()).key(Fixtures.key("item-" + k, String.valueOf(k))));
+                    default -> Fixtures.put(ddb, t.name(), Fixtures.plain("new-" + i, String.valueOf(i), i));
+                }
+            }
+            List<Cli.Result> results = processes.stream().map(CompletableFuture::join).toList();
+            for (Cli.Result r : results) {
+                assertThat(r.exitCode()).as(r.stderr()).isZero();
+            }
+            assertThat(results).anySatisfy(r -> assertThat(r.summary().get("manifestWritten").asBoolean()).isTrue());
+            assertThat(results.stream().mapToLong(r -> r.summary().get("items").asLong()).sum()).isGreaterThan(1400);
+
+            for (String job : List.of("stage-validate", "copy-load", "merge-apply")) {
+                Cli.Result r = t.cli().exec(List.of(job, "--table", t.name(), "--backfill", snapshot, "--config", configOf(t)));
+                assertThat(r.exitCode()).as(job + ": " + r.stderr()).isZero();
+            }
+            // Then the hourly increment, from a stream position taken before the backfill began.
+            for (String job : List.of("export-increment", "stage-validate", "copy-load", "merge-apply")) {
+                Cli.Result r = t.cli().run(job, t.name(), hour[0].toString(), hour[1].toString());
+                assertThat(r.exitCode()).as(job + ": " + r.stderr()).isZero();
+            }
+            try (Connection c = stack.snowflake(t.schema())) {
+                assertThat(Snapshots.diff(Snapshots.source(ddb, t.name()), Snapshots.target(c, t.target()))).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void shouldResumeAKilledBackfillWithEveryItemExactlyOnce() throws Exception {
+        LocalStack.TestTable t = stack.newTable("resume", "hard");
+        String snapshot = new BackfillPartition(t.name(), Instant.now()).snapshotId();
+        int items = 1500;
+        try (DynamoDbClient ddb = stack.dynamodb()) {
+            Fixtures.createTable(ddb, t.name());
+            Random random = new Random(11);
+            for (int i = 0; i < items; i++) {
+                Map<String, AttributeValue> item = new java.util.HashMap<>(Fixtures.plain("r-" + i, String.valueOf(i), i));
+                byte[] noise = new byte[1500];
+                random.nextBytes(noise);
+                item.put("noise", AttributeValue.fromS(java.util.Base64.getEncoder().encodeToString(noise)));
+                Fixtures.put(ddb, t.name(), item);
+            }
+        }
+        List<String> args = List.of("backfill", "--table", t.name(), "--snapshot", snapshot, "--total-segments", "1",
+                "--rcu-budget", "100", "--config", configOf(t));
+        String state = t.prefix() + "/" + t.name() + "/backfill=" + snapshot + "/_segments/segment-0000.json";
+        Process killed = t.cli().start(args);
+        try (var s3 = stack.s3()) {
+            long deadline = System.currentTimeMillis() + 120_000;
+            while (!exists(s3, state)) {
+                assertThat(System.currentTimeMillis()).as("the first part was checkpointed").isLessThan(deadline);
+                assertThat(killed.isAlive()).as("backfill still running").isTrue();
+                Thread.sleep(200);
+            }
+            killed.destroyForcibly().waitFor();
+        }
+
+        Cli.Result resumed = t.cli().exec(args);
+        assertThat(resumed.exitCode()).as(resumed.stderr()).isZero();
+        assertThat(resumed.summary().get("items").asLong()).isEqualTo(items);
+        for (String job : List.of("stage-validate", "copy-load")) {
+            Cli.Result r = t.cli().exec(List.of(job, "--table", t.name(), "--backfill", snapshot, "--config", configOf(t)));
+            assertThat(r.exitCode()).as(job + ": " + r.stderr()).isZero();
+        }
+        try (Connection c = stack.snowflake(t.schema()); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT COUNT(*), COUNT(DISTINCT \"_KEY\") FROM \"" + t.target() + "_CHANGES\"")) {
+            rs.next();
+            assertThat(rs.getLong(1)).as("rows staged").isEqualTo(items);
+            assertThat(rs.getLong(2)).as("distinct items").isEqualTo(items);
+        }
+    }
+
+    @Test
+    void shouldRetryThrottledPagesWithoutLosingAny() throws Exception {
+        LocalStack.TestTable t = stack.newTable("throttle", "hard");
+        try (DynamoDbClient real = stack.dynamodb(); var s3 = stack.s3()) {
+            Fixtures.createTable(real, t.name());
+            for (int i = 0; i < 600; i++) {
+                Fixtures.put(real, t.name(), Fixtures.plain("t-" + i, String.valueOf(i), i));
+            }
+            AtomicInteger calls = new AtomicInteger();
+            DynamoDbClient throttling = new DynamoDbClient() {
+                @Override
+                public ScanResponse scan(Consumer<ScanRequest.Builder> request) {
+                    if (calls.incrementAndGet() % 2 == 1) {
+                        throw ProvisionedThroughputExceededException.builder().message("injected throttle").statusCode(400)
+                                .awsErrorDetails(AwsErrorDetails.builder().errorCode("ProvisionedThroughputExceededException")
+                                        .serviceName("DynamoDb").build())
+                                .build();
+                    }
+                    return real.scan(request);
+                }
+
+                @Override
+                public software.amazon.awssdk.services.dynamodb.model.DescribeTableResponse describeTable(
+                        Consumer<software.amazon.awssdk.services.dynamodb.model.DescribeTableRequest.Builder> request) {
+                    return real.describeTable(request);
+                }
+
+                @Override
+                public String serviceName() {
+                    return "dynamodb";
+                }
+
+                @Override
+                public void close() {}
+            };
+            PipelineConfig config = new ConfigLoader(Map.of()).load(java.nio.file.Path.of(configOf(t)));
+            StageStore store = new StageStore(s3, LocalStack.BUCKET);
+            StageKeys keys = new StageKeys(t.prefix());
+            PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+            BackfillJob job = new BackfillJob(config, throttling, new StreamReader(throttling, (DynamoDbStreamsClient) null),
+                    store, new ManifestStore(store, keys, Json.mapper()), new CheckpointStore(store, keys, Json.mapper()),
+                    Json.mapper(), Clock.systemUTC(), quiet);
+            BackfillPartition p = new BackfillPartition(t.name(), Instant.now());
+            BackfillSummary summary = job.run(new BackfillJob.Plan(p, List.of(0, 1), 2, 2, OptionalDouble.of(1000), 0.25, false),
+                    nanos -> Thread.sleep(nanos / 1_000_000 / 100)); // backoff sleeps shortened for the test
+            assertThat(summary.throttledPages()).isPositive();
+            assertThat(summary.items()).isEqualTo(600);
+            try (Connection c = stack.snowflake(t.schema())) {
+                // Every item staged exactly once: load the partition and count.
+                Cli.Result load = t.cli().exec(List.of("copy-load", "--table", t.name(), "--backfill", p.snapshotId(),
+                        "--config", configOf(t)));
+                assertThat(load.exitCode()).as(load.stderr()).isZero();
+                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                        "SELECT COUNT(*), COUNT(DISTINCT \"_KEY\") FROM \"" + t.target() + "_CHANGES\"")) {
+                    rs.next();
+                    assertThat(rs.getLong(1)).isEqualTo(600);
+                    assertThat(rs.getLong(2)).isEqualTo(600);
+                }
+            }
+            assertThat(summary.manifestWritten()).isTrue();
+        }
+    }
+
+    private static boolean exists(software.amazon.awssdk.services.s3.S3Client s3, String key) {
+        try {
+            s3.headObject(b -> b.bucket(LocalStack.BUCKET).key(key));
+            return true;
+        } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
+            return false;
+        } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+            if (e.statusCode() == 404) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private static String configOf(LocalStack.TestTable t) {
+        return t.cli().config().toString();
+    }
+}
