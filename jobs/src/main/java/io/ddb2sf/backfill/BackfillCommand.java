@@ -3,8 +3,8 @@ package io.ddb2sf.backfill;
 import io.ddb2sf.ErrorCode;
 import io.ddb2sf.JobException;
 import io.ddb2sf.cli.JobRunner;
+import io.ddb2sf.cli.TableOptions;
 import io.ddb2sf.stage.BackfillPartition;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,14 +12,15 @@ import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "backfill", mixinStandardHelpOptions = true,
         description = "Scans the whole table within a read-capacity budget into a backfill partition of the stage;"
                 + " then copy-load and merge-apply it with --backfill <id>. Resumable: rerun with the same --snapshot.")
 public final class BackfillCommand implements Callable<Integer> {
-    @Option(names = "--table", required = true, paramLabel = "<name>", description = "DynamoDB table name, as in the config.")
-    String table;
+    @Mixin
+    TableOptions options;
 
     @Option(names = "--snapshot", paramLabel = "<id>",
             description = "The backfill to start or resume (e.g. 20261124T101500Z); every process of one backfill passes"
@@ -49,12 +50,10 @@ public final class BackfillCommand implements Callable<Integer> {
             description = "When the backfill completes, restart the stream checkpoint at the trim horizon (after a stream gap).")
     boolean resetCheckpoint;
 
-    @Option(names = "--config", paramLabel = "<file>", defaultValue = "${env:DDB2SF_CONFIG:-ddb2sf.yaml}",
-            description = "Config file, YAML or JSON (default: $DDB2SF_CONFIG, else ddb2sf.yaml).")
-    Path config;
 
     @Override
     public Integer call() {
+        String table = options.table;
         BackfillPartition partition = snapshot == null ? new BackfillPartition(table, Instant.now())
                 : BackfillPartition.parse(table, snapshot);
         if (totalSegments < 1 || totalSegments > 1_000_000) {
@@ -73,7 +72,7 @@ public final class BackfillCommand implements Callable<Integer> {
         }
         BackfillJob.Plan plan = new BackfillJob.Plan(partition, mine, totalSegments, workers,
                 rcuBudget == null ? OptionalDouble.empty() : OptionalDouble.of(rcuBudget), capacityShare, resetCheckpoint);
-        return JobRunner.run(config, table, wiring -> wiring.backfillJob().run(plan,
+        return JobRunner.run(options.config, table, wiring -> wiring.backfillJob().run(plan,
                 nanos -> Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000))));
     }
 

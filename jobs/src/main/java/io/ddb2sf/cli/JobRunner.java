@@ -13,7 +13,7 @@ public final class JobRunner {
 
     public static int run(PartitionOptions options, BiFunction<Wiring, StagePartition, Object> job) {
         StagePartition partition = options.partition();
-        return run(options.config, partition.table(), wiring -> job.apply(wiring, partition));
+        return run(options.table.config, partition.table(), wiring -> job.apply(wiring, partition));
     }
 
     public static int run(java.nio.file.Path configFile, String table, java.util.function.Function<Wiring, Object> job) {

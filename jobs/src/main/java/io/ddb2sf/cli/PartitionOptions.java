@@ -5,17 +5,17 @@ import io.ddb2sf.JobException;
 import io.ddb2sf.stage.BackfillPartition;
 import io.ddb2sf.stage.Partition;
 import io.ddb2sf.stage.StagePartition;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** What every job takes: the table, the window and the config; nothing else changes between runs. */
 public final class PartitionOptions {
-    @Option(names = "--table", required = true, paramLabel = "<name>", description = "DynamoDB table name, as in the config.")
-    String table;
+    @Mixin
+    TableOptions table;
 
     @Option(names = "--start", paramLabel = "<ISO-8601>", converter = InstantConverter.class,
             description = "Window start, inclusive, on a UTC hour (e.g. 2026-11-24T10:00:00Z).")
@@ -29,9 +29,6 @@ public final class PartitionOptions {
             description = "Instead of a window: the backfill to work on (its id, e.g. 20261124T101500Z, is in the backfill's summary).")
     String backfill;
 
-    @Option(names = "--config", paramLabel = "<file>", defaultValue = "${env:DDB2SF_CONFIG:-ddb2sf.yaml}",
-            description = "Config file, YAML or JSON (default: $DDB2SF_CONFIG, else ddb2sf.yaml).")
-    Path config;
 
     /** The hour named by --start/--end, or the backfill named by --backfill: exactly one of the two. */
     public StagePartition partition() {
@@ -39,12 +36,12 @@ public final class PartitionOptions {
             if (start != null || end != null) {
                 throw usage("pass either --start/--end or --backfill, not both");
             }
-            return BackfillPartition.parse(table, backfill);
+            return BackfillPartition.parse(table.table, backfill);
         }
         if (start == null || end == null) {
             throw usage("pass the window with --start and --end (or a backfill with --backfill)");
         }
-        return new Partition(table, start, end);
+        return new Partition(table.table, start, end);
     }
 
     /** For jobs that only take hours. */

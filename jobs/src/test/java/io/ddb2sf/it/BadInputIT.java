@@ -74,6 +74,15 @@ class BadInputIT {
         assertThat(r.error()).contains("Unknown option", "--tabel", "--help");
         Cli.Result none = cli.exec(List.of("merge-apply"));
         assertThat(none.exitCode()).isEqualTo(2);
-        assertThat(none.error()).contains("Missing required options", "--table");
+        assertThat(none.error()).contains("Missing required option", "--table");
+        Cli.Result both = cli.exec(List.of("copy-load", "--table", "x", "--start", START, "--end", END,
+                "--backfill", "20261124T101500Z", "--config", "unused.yaml"));
+        assertThat(both.exitCode()).isEqualTo(2);
+        assertThat(both.error()).contains("DDB2SF-0004", "either --start/--end or --backfill");
+        Cli.Result exportBackfill = cli.exec(List.of("export-increment", "--table", "x", "--backfill", "20261124T101500Z"));
+        assertThat(exportBackfill.exitCode()).isEqualTo(2);
+        Cli.Result badSegments = cli.exec(List.of("backfill", "--table", "x", "--total-segments", "4", "--segment", "4"));
+        assertThat(badSegments.exitCode()).isEqualTo(2);
+        assertThat(badSegments.error()).contains("--segment must list distinct segments from 0 to 3");
     }
 }
