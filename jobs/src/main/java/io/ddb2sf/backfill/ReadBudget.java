@@ -67,7 +67,7 @@ public final class ReadBudget {
      */
     public int pageLimit(double unitsPerItem, int workers) {
         double perPage = unitsPerSecond / 2 / Math.max(1, workers);
-        return (int) Math.max(1, Math.min(1000, Math.floor(perPage / Math.max(unitsPerItem, 0.5))));
+        return (int) Math.max(1, Math.min(1000, Math.floor(perPage / Math.max(unitsPerItem, 0.001))));
     }
 
     private void refill() {
