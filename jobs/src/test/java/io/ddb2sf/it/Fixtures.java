@@ -123,6 +123,41 @@ public final class Fixtures {
         return item;
     }
 
+    /** Writes {@code count} plain items ({@code prefix}-i, sk i) with BatchWriteItem on four threads. */
+    public static void bulkPut(DynamoDbClient ddb, String table, String prefix, int count) throws InterruptedException {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            int first = t;
+            done.add(pool.submit(() -> {
+                List<software.amazon.awssdk.services.dynamodb.model.WriteRequest> batch = new java.util.ArrayList<>();
+                for (int i = first; i < count; i += 4) {
+                    Map<String, AttributeValue> item = plain(prefix + "-" + i, String.valueOf(i), i);
+                    batch.add(software.amazon.awssdk.services.dynamodb.model.WriteRequest.builder()
+                            .putRequest(r -> r.item(item)).build());
+                    if (batch.size() == 25 || i + 4 >= count) {
+                        Map<String, List<software.amazon.awssdk.services.dynamodb.model.WriteRequest>> pending =
+                                Map.of(table, List.copyOf(batch));
+                        while (!pending.isEmpty()) {
+                            var request = pending;
+                            var response = ddb.batchWriteItem(b -> b.requestItems(request));
+                            pending = response.hasUnprocessedItems() ? response.unprocessedItems() : Map.of();
+                        }
+                        batch.clear();
+                    }
+                }
+            }));
+        }
+        pool.shutdown();
+        for (var f : done) {
+            try {
+                f.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new AssertionError("bulk write failed", e.getCause());
+            }
+        }
+    }
+
     public static void put(DynamoDbClient ddb, String table, Map<String, AttributeValue> item) {
         ddb.putItem(b -> b.tableName(table).item(item));
     }
