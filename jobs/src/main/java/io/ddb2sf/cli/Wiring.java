@@ -41,6 +41,7 @@ public final class Wiring implements AutoCloseable {
     private final ObjectMapper json = Json.mapper();
     private final List<AutoCloseable> open = new ArrayList<>();
     private StageStore stage;
+    private DynamoDbClient dynamodb;
 
     public Wiring(PipelineConfig config, PrintStream log) {
         this.config = config;
@@ -56,10 +57,13 @@ public final class Wiring implements AutoCloseable {
     }
 
     private DynamoDbClient dynamodb() {
-        return track(DynamoDbClient.builder()
-                .region(Region.of(config.aws().region()))
-                .applyMutation(b -> config.aws().dynamodbEndpoint().ifPresent(b::endpointOverride))
-                .overrideConfiguration(retries()).build());
+        if (dynamodb == null) {
+            dynamodb = track(DynamoDbClient.builder()
+                    .region(Region.of(config.aws().region()))
+                    .applyMutation(b -> config.aws().dynamodbEndpoint().ifPresent(b::endpointOverride))
+                    .overrideConfiguration(retries()).build());
+        }
+        return dynamodb;
     }
 
     private StreamReader streamReader() {
