@@ -39,7 +39,7 @@ public final class BulkSeed {
             ddb.createTable(b -> b.tableName("bench_items")
                     .attributeDefinitions(a -> a.attributeName("pk").attributeType(ScalarAttributeType.S))
                     .keySchema(k -> k.attributeName("pk").keyType("HASH"))
-                    .provisionedThroughput(p -> p.readCapacityUnits(100_000L).writeCapacityUnits(100_000L))
+                    .provisionedThroughput(p -> p.readCapacityUnits(40_000L).writeCapacityUnits(40_000L))
                     .streamSpecification(s -> s.streamEnabled(true).streamViewType(StreamViewType.NEW_AND_OLD_IMAGES)));
             ExecutorService pool = Executors.newFixedThreadPool(4);
             int threads = 4;
