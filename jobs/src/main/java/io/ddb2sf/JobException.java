@@ -17,4 +17,10 @@ public class JobException extends RuntimeException {
     public ErrorCode code() {
         return code;
     }
+
+    /** The first line of a cause's message (its class name when it has none), for one-line errors. */
+    public static String firstLine(Throwable e) {
+        String m = e.getMessage();
+        return m == null ? e.getClass().getSimpleName() : m.lines().findFirst().orElse("");
+    }
 }

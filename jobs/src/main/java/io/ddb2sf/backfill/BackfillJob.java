@@ -247,7 +247,7 @@ public final class BackfillJob {
                 if (!throttling || attempt + 1 >= MAX_THROTTLED_ATTEMPTS) {
                     throw new JobException(ErrorCode.SOURCE_FAILED, "scan of " + table + " segment " + segment + " failed"
                             + (throttling ? " after " + MAX_THROTTLED_ATTEMPTS + " throttled attempts" : "")
-                            + ": " + String.valueOf(e.getMessage()).lines().findFirst().orElse("")
+                            + ": " + JobException.firstLine(e)
                             + "; rerun with the same --snapshot to resume (lower --rcu-budget if it was throttled)", e);
                 }
                 throttled.incrementAndGet();
@@ -255,7 +255,7 @@ public final class BackfillJob {
                 sleeper.sleepNanos(TimeUnit.MILLISECONDS.toNanos(ThreadLocalRandom.current().nextLong(ceiling + 1)));
             } catch (SdkException e) {
                 throw new JobException(ErrorCode.SOURCE_FAILED, "scan of " + table + " segment " + segment + " failed: "
-                        + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + "; rerun with the same --snapshot", e);
+                        + JobException.firstLine(e) + "; rerun with the same --snapshot", e);
             }
         }
     }
@@ -315,7 +315,7 @@ public final class BackfillJob {
                 return json.readValue(v.bytes(), SegmentState.class);
             } catch (IOException e) {
                 throw new JobException(ErrorCode.STAGE_INVALID, "backfill state " + stateKey(p, segment) + " is damaged ("
-                        + e.getMessage().lines().findFirst().orElse("") + "); delete the backfill folder and start a new backfill", e);
+                        + JobException.firstLine(e) + "); delete the backfill folder and start a new backfill", e);
             }
         });
     }

@@ -66,7 +66,7 @@ public final class ConfigLoader {
             ObjectMapper mapper = file.toString().endsWith(".json") ? new ObjectMapper() : new ObjectMapper(new YAMLFactory());
             root = mapper.readTree(file.toFile());
         } catch (IOException e) {
-            throw invalid("config file " + file + " is not valid YAML/JSON: " + firstLine(e.getMessage()));
+            throw invalid("config file " + file + " is not valid YAML/JSON: " + JobException.firstLine(e));
         }
         return parse(root, file.toString());
     }
@@ -320,9 +320,5 @@ public final class ConfigLoader {
 
     private static JobException invalid(String message) {
         return new JobException(ErrorCode.CONFIG_INVALID, message);
-    }
-
-    private static String firstLine(String s) {
-        return s == null ? "" : s.lines().findFirst().orElse("");
     }
 }

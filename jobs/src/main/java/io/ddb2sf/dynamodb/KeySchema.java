@@ -27,7 +27,7 @@ public final class KeySchema {
                     + "' does not exist in this account and region (check tables[].name and aws.region)", e);
         } catch (SdkException e) {
             throw new JobException(ErrorCode.SOURCE_FAILED, "cannot describe table " + table.name() + ": "
-                    + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + " (check the endpoint, region and"
+                    + JobException.firstLine(e) + " (check the endpoint, region and"
                     + " the role's dynamodb:DescribeTable right; then rerun)", e);
         }
         check(table, d);

@@ -150,8 +150,7 @@ public final class StreamReader {
     }
 
     private static JobException sourceFailed(String what, SdkException e) {
-        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
-        return new JobException(ErrorCode.SOURCE_FAILED, "cannot " + what + ": " + m
+        return new JobException(ErrorCode.SOURCE_FAILED, "cannot " + what + ": " + JobException.firstLine(e)
                 + " (check the endpoint, region and the role's dynamodb:Describe*/GetRecords/GetShardIterator rights; then rerun)", e);
     }
 

@@ -35,8 +35,7 @@ public final class Transaction {
     }
 
     public static JobException failed(String what, Exception e) {
-        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
-        return new JobException(ErrorCode.WAREHOUSE_FAILED, "Snowflake failed to " + what + ": " + m
+        return new JobException(ErrorCode.WAREHOUSE_FAILED, "Snowflake failed to " + what + ": " + JobException.firstLine(e)
                 + " (nothing of this step was committed; fix the cause, then rerun the partition)", e);
     }
 

@@ -25,7 +25,7 @@ public final class CheckpointStore {
                 return new Loaded(json.readValue(v.bytes(), Checkpoint.class), Optional.of(v.etag()));
             } catch (IOException e) {
                 throw new JobException(ErrorCode.STAGE_INVALID, "checkpoint s3://" + store.bucket() + "/" + key
-                        + " is unreadable (" + StageStore.oneLine(e) + "); restore it from the last good partition's manifest"
+                        + " is unreadable (" + JobException.firstLine(e) + "); restore it from the last good partition's manifest"
                         + " ('to' positions) or delete it and backfill the table", e);
             }
         });

@@ -31,7 +31,7 @@ public final class ManifestStore {
                 m = json.readValue(v.bytes(), Manifest.class);
             } catch (IOException e) {
                 throw new JobException(ErrorCode.STAGE_INVALID, "manifest s3://" + store.bucket() + "/" + key
-                        + " is damaged (" + StageStore.oneLine(e) + "); it holds the stream positions of " + p
+                        + " is damaged (" + JobException.firstLine(e) + "); it holds the stream positions of " + p
                         + ": restore it from the bucket's object versions, or delete it and backfill the table", e);
             }
             if (m == null || m.files() == null || m.source() == null || m.totals() == null || !p.id().equals(m.partition())) {

@@ -144,13 +144,8 @@ public final class StageStore {
     }
 
     private JobException failed(String what, Exception e) {
-        return new JobException(ErrorCode.STAGE_FAILED, "cannot " + what + ": " + oneLine(e)
+        return new JobException(ErrorCode.STAGE_FAILED, "cannot " + what + ": " + JobException.firstLine(e)
                 + " (check the stage bucket exists, the endpoint is reachable and the role may read and write it; then rerun)", e);
-    }
-
-    static String oneLine(Exception e) {
-        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return m.lines().findFirst().orElse(m);
     }
 
     public record StoredObject(String key, long size, String sha256) {}
