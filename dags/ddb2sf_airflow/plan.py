@@ -1,0 +1,76 @@
+"""Pure functions behind the DAG's planning tasks, kept apart so that they are tested without Airflow running."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+import yaml
+
+_LABEL_BAD = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def configured_tables(config: Path) -> list[str]:
+    """The table names of a ddb2sf config, in file order; an error that names the file when it has none."""
+    try:
+        doc = yaml.safe_load(config.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ValueError(f"cannot read the ddb2sf config {config} ({e.strerror}): set DDB2SF_CONFIG on the Airflow"
+                         " workers to the same file the jobs use") from e
+    except yaml.YAMLError as e:
+        raise ValueError(f"the ddb2sf config {config} is not valid YAML: fix it, then clear the failed task") from e
+    tables = (doc or {}).get("tables") if isinstance(doc, dict) else None
+    names = [t.get("name") for t in tables or [] if isinstance(t, dict)]
+    if not names or not all(isinstance(n, str) and n for n in names):
+        raise ValueError(f"the ddb2sf config {config} lists no tables (or one without a name): add them under tables:")
+    return names
+
+
+def k8s_label(value: str) -> str:
+    """A Kubernetes label value (63 characters of [A-Za-z0-9._-], alphanumeric at both ends) naming `value`."""
+    cleaned = _LABEL_BAD.sub("_", value)[:63].strip("._-")
+    return cleaned or "unnamed"
+
+
+def table_kwargs(tables: list[str]) -> list[dict[str, str]]:
+    """What the hourly task group is mapped over: one entry per table."""
+    return [{"table": t, "table_label": k8s_label(t)} for t in tables]
+
+
+def snapshot_id(started: datetime) -> str:
+    """The backfill id for a scan started at `started`, in the form the jobs print and accept."""
+    return started.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+def segment_groups(total_segments: int, pods: int) -> list[list[int]]:
+    """Segments 0..total-1 dealt round-robin onto at most `pods` pods, so that every pod gets a fair share."""
+    if total_segments < 1 or pods < 1:
+        raise ValueError("total_segments and pods must be at least 1")
+    pods = min(pods, total_segments)
+    return [list(range(p, total_segments, pods)) for p in range(pods)]
+
+
+def backfill_scans(params: dict, snapshot: str) -> list[dict]:
+    """One scan per pod: its arguments and labels. The read budget is split evenly between the pods."""
+    groups = segment_groups(int(params["total_segments"]), int(params["pods"]))
+    table = params["table"]
+    scans = []
+    for group in groups:
+        args = ["backfill", "--table", table, "--snapshot", snapshot,
+                "--total-segments", str(params["total_segments"]),
+                "--segment", ",".join(map(str, group))]
+        if params.get("rcu_budget"):
+            args += ["--rcu-budget", _number(float(params["rcu_budget"]) / len(groups))]
+        else:
+            args += ["--capacity-share", _number(float(params["capacity_share"]) / len(groups))]
+        if params.get("reset_checkpoint"):
+            args.append("--reset-checkpoint")
+        scans.append({"arguments": args,
+                      "labels": {"ddb2sf.io/table": k8s_label(table), "ddb2sf.io/backfill": snapshot,
+                                 "ddb2sf.io/segments": k8s_label("-".join(map(str, group)))}})
+    return scans
+
+
+def _number(x: float) -> str:
+    return f"{x:.6g}"

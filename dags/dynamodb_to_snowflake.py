@@ -1,0 +1,148 @@
+"""
+### ddb2sf: DynamoDB to Snowflake
+
+**dynamodb_to_snowflake** runs every hour, for every table of the ddb2sf config:
+`export_increment >> stage_validate >> copy_load >> merge_apply` for the hour that just ended.
+
+- A failed hour: fix the cause, then **clear** the failed task (with "downstream") in the grid. Every job is
+  idempotent per partition, so a rerun gives the same warehouse state as a clean run.
+- Hours that were missed or must be redone: the DAG's **Backfill** (Trigger ▸ Backfill, with a start and an end),
+  which reruns those hours through the same pool.
+
+**dynamodb_to_snowflake_backfill** (trigger it with the form) scans a whole table within a read budget, on several
+pods, then loads and merges that snapshot. Use it for a new table, and after a stream gap (with "reset checkpoint").
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import CronDataIntervalTimetable, Param, dag, task, task_group
+
+from ddb2sf_airflow.jobs import DEFAULT_ARGS, job
+from ddb2sf_airflow.plan import backfill_scans, configured_tables, k8s_label, snapshot_id, table_kwargs
+from ddb2sf_airflow.settings import Settings
+
+settings = Settings.from_env()
+
+WINDOW = ["--start", "{{ data_interval_start }}", "--end", "{{ data_interval_end }}"]
+COMMON_LABELS = {"app.kubernetes.io/name": "ddb2sf", "app.kubernetes.io/part-of": "ddb2sf"}
+
+
+def _form_tables() -> list[str]:
+    """The configured tables for the backfill form's drop-down; a free text field when the config is not here."""
+    try:
+        return configured_tables(settings.config)
+    except ValueError:
+        return []
+
+
+FORM_TABLES = _form_tables()
+
+
+@dag(
+    dag_id="dynamodb_to_snowflake",
+    # Data intervals, not trigger times: each run's window is [data_interval_start, data_interval_end).
+    schedule=CronDataIntervalTimetable("0 * * * *", timezone="UTC"),
+    start_date=pendulum.parse(settings.start_date),
+    catchup=True,  # every hour is a partition: a paused or broken DAG catches up hour by hour
+    max_active_runs=3,
+    dagrun_timeout=timedelta(hours=3),
+    default_args=DEFAULT_ARGS,
+    tags=["ddb2sf"],
+    doc_md=__doc__,
+)
+def dynamodb_to_snowflake():
+    @task(retries=1)
+    def tables() -> list[dict]:
+        return table_kwargs(configured_tables(settings.config))
+
+    @task_group
+    def sync(table, table_label):
+        labels = {**COMMON_LABELS, "ddb2sf.io/table": table_label, "ddb2sf.io/window": "{{ data_interval_start | ts_nodash }}"}
+
+        def step(name: str, **kwargs):
+            command = name.replace("_", "-")
+            return job(name, settings, arguments=[command, "--table", table, *WINDOW],
+                       labels={**labels, "ddb2sf.io/step": command}, map_index_template="{{ task.arguments[2] }}",
+                       **kwargs)
+
+        # Exports move the stream checkpoint, so hour h+1 waits for hour h's export; the other steps are safe in
+        # any order (MERGE keeps the newest version of every item).
+        export = step("export_increment", size="large", timeout=timedelta(minutes=45), pool=settings.source_pool,
+                      depends_on_past=True)
+        validate = step("stage_validate", timeout=timedelta(minutes=15))
+        load = step("copy_load", timeout=timedelta(minutes=45))
+        merge = step("merge_apply", timeout=timedelta(minutes=45))
+        export >> validate >> load >> merge
+
+    sync.expand_kwargs(tables())
+
+
+@dag(
+    dag_id="dynamodb_to_snowflake_backfill",
+    schedule=None,
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,  # one whole-table scan at a time: the read budget is per backfill
+    default_args=DEFAULT_ARGS,
+    tags=["ddb2sf"],
+    doc_md=__doc__,
+    user_defined_filters={"k8s_label": k8s_label},
+    params={
+        "table": Param(
+            FORM_TABLES[0] if FORM_TABLES else "",
+            type="string", title="Table", minLength=3, maxLength=255, pattern=r"^[A-Za-z0-9_.-]+$",
+            **({"enum": FORM_TABLES} if FORM_TABLES else {}),
+            description="The DynamoDB table to copy whole, as named in the ddb2sf config."),
+        "capacity_share": Param(
+            0.25, type="number", title="Capacity share", minimum=0.01, maximum=1,
+            description="Share of the table's provisioned read capacity the whole backfill may use, split evenly"
+                        " between the pods. Ignored when a read budget is set."),
+        "rcu_budget": Param(
+            None, type=["null", "number"], title="Read budget (RCU/s)", exclusiveMinimum=0,
+            description="Read capacity units per second for the whole backfill. Required for on-demand tables."),
+        "total_segments": Param(
+            8, type="integer", title="Scan segments", minimum=1, maximum=1024,
+            description="Parallel Scan segments. About one per 2 GB of table is a good start."),
+        "pods": Param(
+            2, type="integer", title="Pods", minimum=1, maximum=64,
+            description="Pods the segments are spread over (at most one per segment)."),
+        "reset_checkpoint": Param(
+            False, type="boolean", title="Reset stream checkpoint",
+            description="After a stream gap: when the snapshot is complete, restart the hourly export at the"
+                        " stream's trim horizon."),
+        "snapshot": Param(
+            None, type=["null", "string"], title="Resume backfill", pattern=r"^[0-9]{8}T[0-9]{6}Z$",
+            description="To resume a backfill that failed or was killed: its id (e.g. 20261124T101500Z). Leave"
+                        " empty for a new one."),
+    },
+)
+def dynamodb_to_snowflake_backfill():
+    @task(retries=0)
+    def plan(params=None, dag_run=None, ti=None) -> list[dict]:
+        snapshot = params.get("snapshot") or snapshot_id(dag_run.run_after)
+        ti.xcom_push(key="snapshot", value=snapshot)
+        return backfill_scans(params, snapshot)
+
+    planned = plan()
+    snapshot = "{{ ti.xcom_pull(task_ids='plan', key='snapshot') }}"
+    labels = {**COMMON_LABELS, "ddb2sf.io/table": "{{ params.table | k8s_label }}", "ddb2sf.io/backfill": snapshot}
+
+    def step(name: str, **kwargs):
+        command = name.replace("_", "-")
+        return job(name, settings, arguments=[command, "--table", "{{ params.table }}", "--backfill", snapshot],
+                   labels={**labels, "ddb2sf.io/step": command}, **kwargs)
+
+    # A retried scan resumes from its segments' checkpoints (same snapshot id), so retries cost no rescans.
+    scan = job("scan", settings, size="large", timeout=timedelta(hours=24), pool=settings.source_pool, mapped=True,
+               map_index_template="segments {{ task.arguments[8] }}").expand_kwargs(planned)
+    validate = step("stage_validate", timeout=timedelta(minutes=30))
+    load = step("copy_load", size="large", timeout=timedelta(hours=4))
+    merge = step("merge_apply", size="large", timeout=timedelta(hours=4))
+    scan >> validate >> load >> merge
+
+
+dynamodb_to_snowflake()
+dynamodb_to_snowflake_backfill()
