@@ -26,7 +26,7 @@ from ddb2sf_airflow.settings import Settings
 
 settings = Settings.from_env()
 
-WINDOW = ["--start", "{{ data_interval_start }}", "--end", "{{ data_interval_end }}"]
+WINDOW = ["--start", "{{ data_interval_start | ts }}", "--end", "{{ data_interval_end | ts }}"]
 COMMON_LABELS = {"app.kubernetes.io/name": "ddb2sf", "app.kubernetes.io/part-of": "ddb2sf"}
 
 

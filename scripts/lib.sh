@@ -36,6 +36,18 @@ ensure_venv() {
   echo "$want" > "$stamp"
 }
 
+# The Airflow virtualenv for the DAG and its tests, kept apart from .venv: Airflow pins its own versions of many
+# packages the local stack also uses.
+ensure_airflow_venv() {
+  local req="$ROOT/scripts/requirements-airflow.txt" stamp="$ROOT/.venv-airflow/.requirements.sha"
+  local want; want="$(sha256sum "$req" | cut -d' ' -f1)"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return; fi
+  log "creating the Airflow virtualenv in .venv-airflow (first run only, about 2 minutes)"
+  python3 -m venv "$ROOT/.venv-airflow"
+  "$ROOT/.venv-airflow/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+  echo "$want" > "$stamp"
+}
+
 mvnw() { (cd "$ROOT" && ./mvnw -B -ntp "$@"); }
 
 # Builds the CLI jar and the local-stack launchers when sources are newer than the jar.

@@ -1,0 +1,67 @@
+"""The planning functions and the failure message, on their own."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pendulum
+import pytest
+from conftest import write_config
+from ddb2sf_airflow.jobs import failure_message
+from ddb2sf_airflow.plan import backfill_scans, configured_tables, k8s_label, segment_groups, snapshot_id
+from ddb2sf_airflow.settings import Settings
+
+
+def test_segments_are_dealt_fairly_and_never_to_an_idle_pod():
+    assert segment_groups(8, 3) == [[0, 3, 6], [1, 4, 7], [2, 5]]
+    assert segment_groups(2, 5) == [[0], [1]]
+    assert sorted(s for g in segment_groups(1000, 7) for s in g) == list(range(1000))
+
+
+def test_the_read_budget_is_split_between_pods():
+    scans = backfill_scans({"table": "orders", "total_segments": 4, "pods": 4, "capacity_share": 0.5,
+                            "rcu_budget": None, "reset_checkpoint": True}, "20261124T101500Z")
+    assert [s["arguments"][-3:] for s in scans] == [["--capacity-share", "0.125", "--reset-checkpoint"]] * 4
+
+
+def test_snapshot_id_is_the_utc_start_in_the_jobs_format():
+    assert snapshot_id(pendulum.datetime(2026, 11, 24, 11, 15, 0, tz="Europe/Paris")) == "20261124T101500Z"
+
+
+def test_labels_are_valid_kubernetes_label_values():
+    assert k8s_label("orders") == "orders"
+    assert k8s_label("Orders 2024/EU") == "Orders_2024_EU"
+    assert len(k8s_label("t" * 255)) == 63
+    assert k8s_label("---") == "unnamed"
+
+
+def test_a_config_without_tables_names_the_file_and_the_fix(tmp_path):
+    bad = tmp_path / "ddb2sf.yaml"
+    bad.write_text("aws: {region: us-east-1}\n")
+    with pytest.raises(ValueError, match=r"ddb2sf.yaml lists no tables.*add them under tables:"):
+        configured_tables(bad)
+    with pytest.raises(ValueError, match="set DDB2SF_CONFIG"):
+        configured_tables(tmp_path / "missing.yaml")
+    bad.write_text("tables: [unclosed\n")
+    with pytest.raises(ValueError, match="not valid YAML"):
+        configured_tables(bad)
+    assert configured_tables(write_config(bad, ["a_table", "b.table"])) == ["a_table", "b.table"]
+
+
+def test_mode_must_be_kubernetes_or_local():
+    assert Settings.from_env({}).mode == "kubernetes"
+    with pytest.raises(ValueError, match="set it to kubernetes or local"):
+        Settings.from_env({"DDB2SF_MODE": "docker"})
+
+
+def test_failure_message_names_the_table_the_window_and_the_rerun():
+    ti = SimpleNamespace(task_id="sync.copy_load", run_id="scheduled__2026-11-24T10:00:00+00:00", try_number=4)
+    task = SimpleNamespace(arguments=["copy-load", "--table", "orders", "--start", "x", "--end", "y"])
+    message = failure_message({"ti": ti, "task": task,
+                               "data_interval_start": pendulum.datetime(2026, 11, 24, 10, tz="UTC"),
+                               "data_interval_end": pendulum.datetime(2026, 11, 24, 11, tz="UTC")})
+    assert message.startswith("ddb2sf sync.copy_load failed for table orders, "
+                              "window [2026-11-24T10:00:00+00:00, 2026-11-24T11:00:00+00:00) (run scheduled__")
+    assert "clear the failed task to rerun it" in message
+    backfill = SimpleNamespace(arguments=["merge-apply", "--table", "orders", "--backfill", "20261124T101500Z"])
+    assert "backfill 20261124T101500Z" in failure_message({"ti": ti, "task": backfill})
