@@ -1,6 +1,7 @@
 """Runs the fakesnow server for the local stack, with DuckDB able to read the local S3 server.
 
-Usage: fakesnow_server.py PORT   (S3_ENDPOINT in the environment, e.g. http://127.0.0.1:4566)
+Usage: fakesnow_server.py PORT   (S3_ENDPOINT in the environment, e.g. http://127.0.0.1:4566; FAKESNOW_HOST to
+listen on another address than loopback, as in docker/compose.yaml)
 """
 
 import os
@@ -32,7 +33,7 @@ def main() -> None:
         f"ENDPOINT '{endpoint.netloc}', URL_STYLE 'path', USE_SSL false)"
     )
     server.shared_fs.nop_regexes = NOP_STATEMENTS
-    uvicorn.run(server.app, host="127.0.0.1", port=port, log_level="warning")
+    uvicorn.run(server.app, host=os.environ.get("FAKESNOW_HOST", "127.0.0.1"), port=port, log_level="warning")
 
 
 if __name__ == "__main__":

@@ -48,6 +48,25 @@ ensure_airflow_venv() {
   echo "$want" > "$stamp"
 }
 
+# `docker compose`, to check docker/compose.yaml: the Docker CLI plugin when it is installed, else the same program
+# built once from its source (through the Go module proxy) into .tools/. Sets COMPOSE.
+COMPOSE_VERSION=v2.40.3
+ensure_compose() {
+  if docker compose version >/dev/null 2>&1; then COMPOSE="docker compose"; return; fi
+  local bin="$ROOT/.tools/docker-compose-$COMPOSE_VERSION"
+  if [[ ! -x "$bin" ]]; then
+    command -v go >/dev/null || die "checking docker/compose.yaml needs docker compose: install the Docker Compose plugin, or Go to build it"
+    log "building docker compose $COMPOSE_VERSION into .tools (first run only, about 3 minutes)"
+    local src tmp
+    src="$(cd /tmp && go mod download -json "github.com/docker/compose/v2@$COMPOSE_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"
+    tmp="$(mktemp -d)"
+    cp -r "$src/." "$tmp" && chmod -R u+w "$tmp"
+    (cd "$tmp" && go build -trimpath -o "$bin" ./cmd)
+    rm -rf "$tmp"
+  fi
+  COMPOSE="$bin"
+}
+
 mvnw() { (cd "$ROOT" && ./mvnw -B -ntp "$@"); }
 
 # Builds the CLI jar and the local-stack launchers when sources are newer than the jar.
