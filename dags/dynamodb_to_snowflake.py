@@ -24,6 +24,9 @@ from ddb2sf_airflow.jobs import DEFAULT_ARGS, job
 from ddb2sf_airflow.plan import backfill_scans, configured_tables, k8s_label, snapshot_id, table_kwargs
 from ddb2sf_airflow.settings import Settings
 
+DAG_ID = "dynamodb_to_snowflake"
+BACKFILL_DAG_ID = "dynamodb_to_snowflake_backfill"
+
 settings = Settings.from_env()
 
 WINDOW = ["--start", "{{ data_interval_start | ts }}", "--end", "{{ data_interval_end | ts }}"]
@@ -42,7 +45,7 @@ FORM_TABLES = _form_tables()
 
 
 @dag(
-    dag_id="dynamodb_to_snowflake",
+    dag_id=DAG_ID,
     # Data intervals, not trigger times: each run's window is [data_interval_start, data_interval_end).
     schedule=CronDataIntervalTimetable("0 * * * *", timezone="UTC"),
     start_date=pendulum.parse(settings.start_date),
@@ -81,7 +84,7 @@ def dynamodb_to_snowflake():
 
 
 @dag(
-    dag_id="dynamodb_to_snowflake_backfill",
+    dag_id=BACKFILL_DAG_ID,
     schedule=None,
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,

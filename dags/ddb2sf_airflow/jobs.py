@@ -69,6 +69,28 @@ def _arg(args: Sequence[str], name: str) -> str | None:
     return None
 
 
+def _exit_code(pod: k8s.V1Pod | None, container: str) -> int | None:
+    statuses = (pod.status.container_statuses if pod is not None and pod.status else None) or []
+    status = next((c for c in statuses if c.name == container), None)
+    terminated = status.state.terminated if status is not None and status.state else None
+    return terminated.exit_code if terminated is not None else None
+
+
+class JobPodOperator(KubernetesPodOperator):
+    """A ddb2sf job in a pod. Exit 2 (bad usage, config or input) fails the task at once: no retry can fix it."""
+
+    def cleanup(self, pod, remote_pod, *args, **kwargs):
+        try:
+            super().cleanup(pod, remote_pod, *args, **kwargs)
+        except AirflowFailException:
+            raise
+        except AirflowException as e:
+            if _exit_code(remote_pod, self.base_container_name) == EXIT_USAGE:
+                raise AirflowFailException("ddb2sf exited with 2 (bad usage, config or input: retrying will not help;"
+                                           " see the 'ddb2sf: error' line in the log)") from e
+            raise
+
+
 class LocalJobOperator(BaseOperator):
     """Runs `java -jar ddb2sf.jar <arguments>` on the worker; returns the job's JSON summary as the XCom."""
 
@@ -109,7 +131,7 @@ def job(task_id: str, settings: Settings, *, arguments: list | None = None, labe
         make = LocalJobOperator.partial if mapped else LocalJobOperator
         fixed = {}
     else:
-        make = KubernetesPodOperator.partial if mapped else KubernetesPodOperator
+        make = JobPodOperator.partial if mapped else JobPodOperator
         fixed = _pod_spec(settings, size)
     if not mapped:
         fixed = {**fixed, "arguments": arguments, "labels": labels}
@@ -137,7 +159,7 @@ def _pod_spec(settings: Settings, size: str) -> dict:
         "volume_mounts": [k8s.V1VolumeMount(name="ddb2sf-config", mount_path=CONFIG_DIR, read_only=True)],
         "container_security_context": k8s.V1SecurityContext(run_as_non_root=True, allow_privilege_escalation=False,
                                                              read_only_root_filesystem=False),
-        "on_finish_action": "delete_succeeded_pod",  # keep failed pods for `kubectl logs`
-        "get_logs": True,
+        "on_finish_action": "delete_pod",
+        "get_logs": True,  # the pod's stderr, with the job's one-line error, lands in the task log
         "durable": True,  # a worker restart reattaches to the running pod instead of starting a second one
     }

@@ -43,7 +43,7 @@ class Settings:
         return cls(
             mode=mode,
             config=Path(env.get("DDB2SF_CONFIG", "/etc/ddb2sf/ddb2sf.yaml")),
-            image=env.get("DDB2SF_IMAGE", "ghcr.io/ddb2sf/ddb2sf:0.1.0"),
+            image=env.get("DDB2SF_IMAGE", "ddb2sf:0.1.0-SNAPSHOT"),  # what jib:dockerBuild tags; set your registry's
             namespace=env.get("DDB2SF_NAMESPACE", "ddb2sf"),
             service_account=env.get("DDB2SF_SERVICE_ACCOUNT", "ddb2sf"),
             config_map=env.get("DDB2SF_CONFIG_MAP", "ddb2sf-config"),

@@ -53,6 +53,13 @@ def test_backfill_chain_scans_then_loads_the_snapshot(dags):
         assert dag.get_task(before).downstream_task_ids == {after}
 
 
+def test_both_dags_are_tagged_and_documented(dags):
+    for dag in dags.values():
+        assert dag.tags == {"ddb2sf"}
+        assert "ddb2sf" in dag.doc_md
+        assert dag.default_args["owner"] == "data-platform" and dag.default_args["retries"] == 3
+
+
 def test_hourly_schedule_has_one_hour_windows_and_catches_up(dags):
     dag = dags["dynamodb_to_snowflake"]
     assert dag.catchup is True

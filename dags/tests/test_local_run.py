@@ -137,3 +137,17 @@ def test_backfill_dag_in_local_mode_copies_the_whole_table(monkeypatch, tmp_path
 
     target = warehouse_rows(snowflake_cursor, table)
     assert {k: (v["amount"], v["status"], v["customer"]) for k, v in target.items()} == scan(dynamodb, table)
+
+
+def test_a_job_that_exits_2_fails_at_once_without_retries(monkeypatch, tmp_path, airflow_db, dynamodb):
+    # An on-demand table has no provisioned capacity to take a share of: the backfill exits 2 (bad usage), which
+    # no retry can fix, so the task must fail now rather than retry for an hour.
+    table = f"dag_ondemand_{uuid.uuid4().hex[:8]}"
+    config = write_config(tmp_path / "ddb2sf.yaml", [table], base=STACK_CONFIG)
+    create_table(dynamodb, table)
+
+    dag = load_dags(monkeypatch, DDB2SF_CONFIG=config, DDB2SF_MODE="local")["dynamodb_to_snowflake_backfill"]
+    run = dag.test(logical_date=None, run_conf={"table": table, "total_segments": 2, "pods": 1})
+    assert run.state == "failed"
+    [scan] = [ti for ti in run.get_task_instances() if ti.task_id == "scan"]
+    assert scan.state == "failed" and scan.try_number == 1

@@ -65,3 +65,32 @@ def test_failure_message_names_the_table_the_window_and_the_rerun():
     assert "clear the failed task to rerun it" in message
     backfill = SimpleNamespace(arguments=["merge-apply", "--table", "orders", "--backfill", "20261124T101500Z"])
     assert "backfill 20261124T101500Z" in failure_message({"ti": ti, "task": backfill})
+
+
+def _finished_pod(exit_code: int):
+    from kubernetes.client import models as k8s
+
+    return k8s.V1Pod(
+        metadata=k8s.V1ObjectMeta(name="copy-load-abc", namespace="ddb2sf"),
+        status=k8s.V1PodStatus(phase="Failed", container_statuses=[k8s.V1ContainerStatus(
+            name="base", image="ddb2sf", image_id="", ready=False, restart_count=0,
+            state=k8s.V1ContainerState(terminated=k8s.V1ContainerStateTerminated(exit_code=exit_code)))]))
+
+
+@pytest.mark.parametrize("exit_code, retried", [(2, False), (1, True)])
+def test_a_pod_that_exits_2_fails_without_retries_and_others_retry(monkeypatch, exit_code, retried):
+    from airflow.sdk.exceptions import AirflowException, AirflowFailException
+    from ddb2sf_airflow.jobs import JobPodOperator
+
+    op = JobPodOperator(task_id="copy_load", image="ddb2sf", namespace="ddb2sf", arguments=["copy-load"],
+                        on_finish_action="keep_pod")
+    # What cleanup asks the cluster for; there is none here, only the finished pod.
+    monkeypatch.setattr(JobPodOperator, "_read_pod_container_states", lambda *a, **k: None, raising=False)
+    monkeypatch.setattr(JobPodOperator, "_read_pod_events", lambda *a, **k: None, raising=False)
+    monkeypatch.setattr(JobPodOperator, "process_pod_deletion", lambda *a, **k: None)
+    monkeypatch.setattr(JobPodOperator, "patch_already_checked", lambda *a, **k: None)
+    monkeypatch.setattr(JobPodOperator, "is_istio_enabled", lambda *a, **k: False)  # no cluster to ask
+    pod = _finished_pod(exit_code)
+    with pytest.raises(AirflowException) as e:
+        op.cleanup(pod, pod)
+    assert isinstance(e.value, AirflowFailException) is not retried

@@ -17,12 +17,11 @@ import io.ddb2sf.stage.CheckpointStore;
 import io.ddb2sf.stage.Manifest;
 import io.ddb2sf.stage.ManifestStore;
 import io.ddb2sf.stage.PartWriter;
+import io.ddb2sf.stage.ScratchDir;
 import io.ddb2sf.stage.StageKeys;
 import io.ddb2sf.stage.StageStore;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -189,14 +188,14 @@ public final class BackfillJob {
         if (state.done()) {
             return state;
         }
-        Path tmp = Files.createTempDirectory("ddb2sf-backfill-" + segment + "-");
         String position = String.format("%04d", segment);
         Map<String, AttributeValue> startKey = fromJson(state.lastEvaluatedKey());
         double rcu = state.consumedRcu();
         double perItem = 0.5;
         TypedValues.Counter misfits = new TypedValues.Counter();
-        try (PartWriter writer = new PartWriter(store, keys, schema, p, config.stage().partTargetBytes(),
-                config.stage().rowGroupBytes(), tmp, state.parts().size())) {
+        try (ScratchDir tmp = ScratchDir.create("ddb2sf-backfill-" + segment + "-");
+             PartWriter writer = new PartWriter(store, keys, schema, p, config.stage().partTargetBytes(),
+                     config.stage().rowGroupBytes(), tmp.path(), state.parts().size())) {
             while (true) {
                 budget.awaitTurn();
                 ScanResponse page = scanPage(table.name(), segment, plan, startKey,
@@ -224,13 +223,6 @@ public final class BackfillJob {
                     saveState(p, new SegmentState(segment, plan.totalSegments(), toJson(startKey), parts, rows(parts), rcu, false));
                 }
             }
-        } finally {
-            try (var files = Files.list(tmp)) {
-                for (Path f : files.toList()) {
-                    Files.deleteIfExists(f);
-                }
-            }
-            Files.deleteIfExists(tmp);
         }
     }
 

@@ -20,6 +20,7 @@ import java.io.PrintStream;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.regions.Region;
@@ -37,6 +38,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 public final class Wiring implements AutoCloseable {
     private final PipelineConfig config;
     private final PrintStream log;
+    private final UnaryOperator<DynamoDbStreamsClient> streamsView;
     private final Clock clock = Clock.systemUTC();
     private final ObjectMapper json = Json.mapper();
     private final List<AutoCloseable> open = new ArrayList<>();
@@ -44,8 +46,17 @@ public final class Wiring implements AutoCloseable {
     private DynamoDbClient dynamodb;
 
     public Wiring(PipelineConfig config, PrintStream log) {
+        this(config, log, UnaryOperator.identity());
+    }
+
+    /**
+     * With a view over the Streams API. Tests use it to show the export a shard split, which DynamoDB Local never
+     * makes; production passes the client through.
+     */
+    public Wiring(PipelineConfig config, PrintStream log, UnaryOperator<DynamoDbStreamsClient> streamsView) {
         this.config = config;
         this.log = log;
+        this.streamsView = streamsView;
     }
 
     public ExportJob exportJob() {
@@ -71,7 +82,7 @@ public final class Wiring implements AutoCloseable {
                 .region(Region.of(config.aws().region()))
                 .applyMutation(b -> config.aws().dynamodbEndpoint().ifPresent(b::endpointOverride))
                 .overrideConfiguration(retries()).build());
-        return new StreamReader(dynamodb(), streams);
+        return new StreamReader(dynamodb(), streamsView.apply(streams));
     }
 
     public ValidateJob validateJob() {

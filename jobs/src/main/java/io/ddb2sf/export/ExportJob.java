@@ -16,13 +16,12 @@ import io.ddb2sf.stage.Manifest;
 import io.ddb2sf.stage.ManifestStore;
 import io.ddb2sf.stage.PartWriter;
 import io.ddb2sf.stage.Partition;
+import io.ddb2sf.stage.ScratchDir;
 import io.ddb2sf.stage.ShardPosition;
 import io.ddb2sf.stage.StageKeys;
 import io.ddb2sf.stage.StageStore;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -88,9 +87,9 @@ public final class ExportJob {
         TypedValues.Counter misfits = new TypedValues.Counter();
         SortedMap<String, ShardPosition> to = new TreeMap<>();
         List<Manifest.FileEntry> files;
-        Path tmp = tempDir();
-        try (PartWriter writer = new PartWriter(store, keys, schema, p, config.stage().partTargetBytes(),
-                config.stage().rowGroupBytes(), tmp)) {
+        try (ScratchDir tmp = ScratchDir.create("ddb2sf-export-");
+             PartWriter writer = new PartWriter(store, keys, schema, p, config.stage().partTargetBytes(),
+                     config.stage().rowGroupBytes(), tmp.path())) {
             for (ShardPlan shard : plan.shards) {
                 ShardPosition from = plan.from.getOrDefault(shard.id, new ShardPosition(shard.parent, null, false));
                 ShardPosition parent = shard.parent == null ? null : to.get(shard.parent);
@@ -118,9 +117,8 @@ public final class ExportJob {
             }
             files = writer.finish();
         } catch (IOException e) {
-            throw new JobException(ErrorCode.STAGE_FAILED, "cannot clean up " + tmp + ": " + e.getMessage(), e);
-        } finally {
-            deleteQuietly(tmp);
+            throw new JobException(ErrorCode.STAGE_FAILED, "cannot write a Parquet part locally: " + e.getMessage()
+                    + " (check free space under java.io.tmpdir), then rerun the partition", e);
         }
 
         long rows = files.stream().mapToLong(Manifest.FileEntry::rows).sum();
@@ -263,26 +261,6 @@ public final class ExportJob {
             }
         }
         return ordered;
-    }
-
-    private static Path tempDir() {
-        try {
-            return Files.createTempDirectory("ddb2sf-export-");
-        } catch (IOException e) {
-            throw new JobException(ErrorCode.STAGE_FAILED, "cannot create a temporary directory: " + e.getMessage()
-                    + " (set java.io.tmpdir to a writable volume)", e);
-        }
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try (var files = Files.list(dir)) {
-            for (Path f : files.toList()) {
-                Files.deleteIfExists(f);
-            }
-            Files.deleteIfExists(dir);
-        } catch (IOException ignored) {
-            // Only temp files; the OS cleans them if we cannot.
-        }
     }
 
     private record ShardPlan(String id, String parent, StreamReader.Limit limit) {}

@@ -40,6 +40,27 @@ class BadInputIT {
     }
 
     @Test
+    void shouldExitTwoWhenThePrivateKeyFileIsMissingOrUnreadable() throws Exception {
+        Path unreadable = Files.createTempFile("ddb2sf-it-key-", ".p8");
+        unreadable.toFile().setReadable(false, false);
+        for (String key : new String[] {"/nonexistent/rsa_key.p8", unreadable.toString()}) {
+            Path config = Files.createTempFile("ddb2sf-it-", ".yaml");
+            Files.writeString(config, """
+                    aws: {region: us-east-1}
+                    stage: {bucket: b}
+                    snowflake: {account: xy12345, user: U, database: D, schema: S, privateKeyFile: %s}
+                    tables: [{name: t, keys: [{attribute: pk, type: S}]}]
+                    """.formatted(key));
+            Cli.Result r = new Cli(config, stack.environment()).run("merge-apply", "t", START, END);
+            if (key.equals(unreadable.toString()) && Files.isReadable(unreadable)) {
+                continue; // root reads every file: only the missing key can be shown here
+            }
+            assertThat(r.exitCode()).as(r.stderr()).isEqualTo(2);
+            assertThat(r.error()).contains("DDB2SF-0001", "snowflake.privateKeyFile " + key, "mount the key secret there");
+        }
+    }
+
+    @Test
     void shouldNameTheConfiguredTablesForAnUnknownTable() throws Exception {
         Cli cli = new Cli(stack.writeConfig("it/bad", "IT_BAD", Fixtures.tableYaml("t_known", "hard")), stack.environment());
         Cli.Result r = cli.run("merge-apply", "t_unknown", START, END);
