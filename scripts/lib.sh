@@ -25,27 +25,25 @@ pick_java() {
   export JAVA_HOME="$best"
 }
 
-# The virtualenv with the local stack's Python parts, rebuilt when requirements.txt changes.
-ensure_venv() {
-  local req="$ROOT/scripts/requirements.txt" stamp="$VENV/.requirements.sha"
-  local want; want="$(sha256sum "$req" | cut -d' ' -f1)"
+# A virtualenv built from a pinned requirements file, rebuilt when that file changes.
+ensure_pyenv() {
+  local dir="$1" req="$2" what="$3"
+  local stamp="$dir/.requirements.sha" want
+  want="$(sha256sum "$req" | cut -d' ' -f1)"
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return; fi
-  log "creating Python virtualenv in .venv (first run only)"
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+  log "creating $what in ${dir#"$ROOT"/} (first run only)"
+  python3 -m venv "$dir"
+  "$dir/bin/pip" install --quiet --disable-pip-version-check -r "$req"
   echo "$want" > "$stamp"
 }
 
-# The Airflow virtualenv for the DAG and its tests, kept apart from .venv: Airflow pins its own versions of many
-# packages the local stack also uses.
+# The local stack's Python parts (moto, fakesnow).
+ensure_venv() { ensure_pyenv "$VENV" "$ROOT/scripts/requirements.txt" "the local stack's Python virtualenv"; }
+
+# Airflow for the DAG and its tests, kept apart from .venv: Airflow pins its own versions of many packages the
+# local stack also uses.
 ensure_airflow_venv() {
-  local req="$ROOT/scripts/requirements-airflow.txt" stamp="$ROOT/.venv-airflow/.requirements.sha"
-  local want; want="$(sha256sum "$req" | cut -d' ' -f1)"
-  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return; fi
-  log "creating the Airflow virtualenv in .venv-airflow (first run only, about 2 minutes)"
-  python3 -m venv "$ROOT/.venv-airflow"
-  "$ROOT/.venv-airflow/bin/pip" install --quiet --disable-pip-version-check -r "$req"
-  echo "$want" > "$stamp"
+  ensure_pyenv "$ROOT/.venv-airflow" "$ROOT/scripts/requirements-airflow.txt" "the Airflow virtualenv (about 2 minutes)"
 }
 
 # `docker compose`, to check docker/compose.yaml: the Docker CLI plugin when it is installed, else the same program

@@ -2,11 +2,7 @@ package io.ddb2sf.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ddb2sf.cli.Wiring;
-import io.ddb2sf.config.ConfigLoader;
-import io.ddb2sf.config.PipelineConfig;
 import io.ddb2sf.export.ExportSummary;
-import io.ddb2sf.stage.Partition;
 import java.sql.Connection;
 import java.time.Instant;
 import java.util.Set;
@@ -25,7 +21,6 @@ class ExpiredIteratorIT {
         LocalStack.TestTable t = stack.newTable("expiry", "hard");
         String table = t.name();
         Cli cli = t.cli();
-        PipelineConfig config = new ConfigLoader(System.getenv()).load(cli.config());
         Instant[] hour = Fixtures.currentHour();
 
         try (DynamoDbClient ddb = stack.dynamodb()) {
@@ -33,11 +28,8 @@ class ExpiredIteratorIT {
             Fixtures.bulkPut(ddb, table, "item", 2_500);
 
             ExpiringStream[] view = new ExpiringStream[1];
-            ExportSummary summary;
-            try (Wiring wiring = new Wiring(config, System.err,
-                    real -> view[0] = new ExpiringStream(real, Set.of(1, 3, 5)))) {
-                summary = wiring.exportJob().run(new Partition(table, hour[0], hour[1]));
-            }
+            ExportSummary summary = t.exportThrough(real -> view[0] = new ExpiringStream(real, Set.of(1, 3, 5)),
+                    hour[0], hour[1]);
             assertThat(view[0].expired.get()).isEqualTo(3);
             assertThat(summary.rows()).isEqualTo(2_500);
 

@@ -2,6 +2,11 @@ package io.ddb2sf.it;
 
 import static org.assertj.core.api.Assertions.fail;
 
+import io.ddb2sf.cli.Wiring;
+import io.ddb2sf.config.ConfigLoader;
+import io.ddb2sf.config.PipelineConfig;
+import io.ddb2sf.export.ExportSummary;
+import io.ddb2sf.stage.Partition;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -9,13 +14,16 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.function.UnaryOperator;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -84,7 +92,15 @@ public final class LocalStack {
     }
 
     /** One test's names: DynamoDB table, Snowflake analytics table, stage prefix, Snowflake schema. */
-    public record TestTable(String name, String target, String prefix, String schema, Cli cli) {}
+    public record TestTable(String name, String target, String prefix, String schema, Cli cli) {
+        /** Runs export-increment in this process, with the Streams API seen through {@code view}. */
+        public ExportSummary exportThrough(UnaryOperator<DynamoDbStreamsClient> view, Instant start, Instant end) {
+            PipelineConfig config = new ConfigLoader(System.getenv()).load(cli.config());
+            try (Wiring wiring = new Wiring(config, System.err, view)) {
+                return wiring.exportJob().run(new Partition(name, start, end));
+            }
+        }
+    }
 
     /** Writes a config for the given tables section into a temp file. */
     public Path writeConfig(String prefix, String schema, String tablesYaml) throws IOException {

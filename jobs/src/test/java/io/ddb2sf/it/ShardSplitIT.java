@@ -6,17 +6,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ddb2sf.Json;
-import io.ddb2sf.cli.Wiring;
-import io.ddb2sf.config.ConfigLoader;
-import io.ddb2sf.config.PipelineConfig;
 import io.ddb2sf.export.ExportSummary;
-import io.ddb2sf.stage.Partition;
 import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -32,7 +29,6 @@ class ShardSplitIT {
         LocalStack.TestTable t = stack.newTable("split", "hard");
         String table = t.name();
         Cli cli = t.cli();
-        PipelineConfig config = new ConfigLoader(System.getenv()).load(cli.config());
         Instant[] hour = Fixtures.currentHour();
         Instant h2 = hour[1].plus(Duration.ofHours(1));
 
@@ -53,7 +49,7 @@ class ShardSplitIT {
             }
 
             // The parent holds the inserts and the first five updates; the children the rest, split by key.
-            ExportSummary first = exportThroughSplit(config, new Partition(table, hour[0], hour[1]));
+            ExportSummary first = t.exportThrough(ShardSplitIT::splitAfter15, hour[0], hour[1]);
             assertThat(first.rows()).isEqualTo(26);
             JsonNode to = manifest(s3, t.prefix(), "hour=" + hourOf(hour[0])).path("source").path("to");
             assertThat(to.path("shard-parent").path("finished").asBoolean()).isTrue();
@@ -64,7 +60,7 @@ class ShardSplitIT {
             // The next hour starts from the children's positions, never from the parent again.
             Fixtures.update(ddb, table, Fixtures.key("k6", "6"), "SET label = :l", Map.of(":l", s("fourth")), names -> { });
             ddb.deleteItem(b -> b.tableName(table).key(Fixtures.key("k7", "7")));
-            ExportSummary second = exportThroughSplit(config, new Partition(table, hour[1], h2));
+            ExportSummary second = t.exportThrough(ShardSplitIT::splitAfter15, hour[1], h2);
             assertThat(second.rows()).isEqualTo(2);
             loadAndMerge(cli, table, hour[1], h2);
 
@@ -75,11 +71,8 @@ class ShardSplitIT {
         }
     }
 
-    private static ExportSummary exportThroughSplit(PipelineConfig config, Partition p) {
-        try (Wiring wiring = new Wiring(config, System.err,
-                real -> new SplitStream(real, 15, r -> Math.floorMod(Snapshots.key(r.dynamodb().keys()).hashCode(), 2) == 0))) {
-            return wiring.exportJob().run(p);
-        }
+    private static DynamoDbStreamsClient splitAfter15(DynamoDbStreamsClient real) {
+        return new SplitStream(real, 15, r -> Math.floorMod(Snapshots.key(r.dynamodb().keys()).hashCode(), 2) == 0);
     }
 
     private static void loadAndMerge(Cli cli, String table, Instant start, Instant end) {
