@@ -68,6 +68,7 @@ class ShardSplitIT {
                 assertThat(Snapshots.diff(Snapshots.source(ddb, table), Snapshots.target(c, t.target()))).isEmpty();
                 assertThat(Snapshots.count(c, t.target() + "_CHANGES")).isEqualTo(28);
             }
+            ddb.deleteTable(b -> b.tableName(table)); // DynamoDB Local slows down as tables pile up
         }
     }
 
