@@ -26,6 +26,8 @@ KEY_DIR = "/var/run/secrets/ddb2sf"
 
 # Exit codes of the jobs (DESIGN): 2 is bad usage, config or input that a retry cannot fix.
 EXIT_USAGE = 2
+USAGE_FAILURE = ("ddb2sf exited with 2 (bad usage, config or input: retrying will not help; see the 'ddb2sf: error'"
+                 " line in the log)")
 
 # Heap for the JVM in the pod, about three quarters of the memory limit: the rest is Parquet's off-heap buffers.
 RESOURCES = {
@@ -86,8 +88,7 @@ class JobPodOperator(KubernetesPodOperator):
             raise
         except AirflowException as e:
             if _exit_code(remote_pod, self.base_container_name) == EXIT_USAGE:
-                raise AirflowFailException("ddb2sf exited with 2 (bad usage, config or input: retrying will not help;"
-                                           " see the 'ddb2sf: error' line in the log)") from e
+                raise AirflowFailException(USAGE_FAILURE) from e
             raise
 
 
@@ -113,8 +114,7 @@ class LocalJobOperator(BaseOperator):
         out = proc.stdout.read()
         code = proc.wait()
         if code == EXIT_USAGE:
-            raise AirflowFailException(f"ddb2sf exited with {code} (bad usage, config or input: retrying will not help;"
-                                       " see the 'ddb2sf: error' line above)")
+            raise AirflowFailException(USAGE_FAILURE)
         if code != 0:
             raise AirflowException(f"ddb2sf exited with {code}; see the 'ddb2sf: error' line above")
         try:
