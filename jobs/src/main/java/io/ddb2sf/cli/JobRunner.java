@@ -17,9 +17,18 @@ public final class JobRunner {
     }
 
     public static int run(java.nio.file.Path configFile, String table, java.util.function.Function<Wiring, Object> job) {
-        PrintStream log = System.err;
         PipelineConfig config = new ConfigLoader(System.getenv()).load(configFile);
         config.table(table);
+        return run(config, job);
+    }
+
+    /** For jobs over the whole config rather than one table. */
+    public static int run(java.nio.file.Path configFile, java.util.function.Function<Wiring, Object> job) {
+        return run(new ConfigLoader(System.getenv()).load(configFile), job);
+    }
+
+    private static int run(PipelineConfig config, java.util.function.Function<Wiring, Object> job) {
+        PrintStream log = System.err;
         try (Wiring wiring = new Wiring(config, log)) {
             Object summary = job.apply(wiring);
             System.out.println(Json.mapper().writeValueAsString(summary));

@@ -6,6 +6,7 @@ import io.ddb2sf.backfill.BackfillCommand;
 import io.ddb2sf.export.ExportCommand;
 import io.ddb2sf.load.LoadCommand;
 import io.ddb2sf.merge.MergeCommand;
+import io.ddb2sf.migrate.MigrateCommand;
 import io.ddb2sf.sync.SyncCommand;
 import io.ddb2sf.validate.ValidateCommand;
 import picocli.CommandLine;
@@ -13,16 +14,16 @@ import picocli.CommandLine.Command;
 
 @Command(name = "ddb2sf", mixinStandardHelpOptions = true, version = "ddb2sf 0.1.0",
         description = "Keeps Snowflake tables in sync with DynamoDB tables, one hourly partition at a time.",
-        subcommands = {ExportCommand.class, ValidateCommand.class, LoadCommand.class, MergeCommand.class, SyncCommand.class,
-                BackfillCommand.class})
+        subcommands = {MigrateCommand.class, ExportCommand.class, ValidateCommand.class, LoadCommand.class, MergeCommand.class,
+                SyncCommand.class, BackfillCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a job: export-increment, stage-validate,"
-                + " copy-load, merge-apply or sync");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a job: migrate, export-increment,"
+                + " stage-validate, copy-load, merge-apply, sync or backfill");
     }
 
     public static void main(String[] args) {

@@ -8,6 +8,7 @@ import io.ddb2sf.dynamodb.StreamReader;
 import io.ddb2sf.export.ExportJob;
 import io.ddb2sf.load.LoadJob;
 import io.ddb2sf.merge.MergeJob;
+import io.ddb2sf.migrate.MigrateJob;
 import io.ddb2sf.snowflake.Ledger;
 import io.ddb2sf.snowflake.Migrator;
 import io.ddb2sf.snowflake.SnowflakeConnections;
@@ -92,6 +93,10 @@ public final class Wiring implements AutoCloseable {
     public LoadJob loadJob() {
         return new LoadJob(config, manifests(), new SnowflakeConnections(config.snowflake()), Migrator.fromClasspath(),
                 new Ledger(), clock, log);
+    }
+
+    public MigrateJob migrateJob() {
+        return new MigrateJob(config, new SnowflakeConnections(config.snowflake()), Migrator.fromClasspath(), clock, log);
     }
 
     public MergeJob mergeJob() {

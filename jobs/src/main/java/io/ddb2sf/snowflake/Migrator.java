@@ -16,6 +16,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Types;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -25,11 +26,22 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Applies {@code sql/V<NNN>__<description>.sql} in order, once each, and records them; a recorded file whose
- * content changed is an error, because applied migrations are never edited.
+ * Applies {@code sql/V<NNN>__<description>.sql} in order and records each attempt, with a success flag, in
+ * {@code DDB2SF_SCHEMA_HISTORY}; a recorded file whose content changed is an error, because applied migrations are
+ * never edited.
+ *
+ * <p>Concurrent runs are safe without a lock, which Snowflake does not offer across DDL (every DDL statement commits
+ * the open transaction: https://docs.snowflake.com/en/sql-reference/transactions#ddl): every statement of a V file
+ * must be idempotent ({@code CREATE ... IF NOT EXISTS}, {@code CREATE OR REPLACE}, {@code ALTER ... IF [NOT]
+ * EXISTS}), which {@link #read} enforces, so two runs that both apply a file reach the same schema, and the history
+ * is read as a set (a version recorded twice with the same checksum is one version). {@code ddb2sf migrate} runs
+ * them once before the per-table tasks; the jobs only find nothing left to do.
  */
 public final class Migrator {
     private static final Pattern NAME = Pattern.compile("V(\\d{3})__([A-Za-z0-9_]+)\\.sql");
+    private static final Pattern IDEMPOTENT = Pattern.compile(
+            "(?is)\\s*(CREATE\\s+OR\\s+REPLACE\\b.*|CREATE\\s+(\\w+\\s+){1,3}IF\\s+NOT\\s+EXISTS\\b.*"
+                    + "|ALTER\\s+\\w+\\s+(IF\\s+EXISTS\\s+)?\\S+\\s+(ADD|DROP)\\s+(COLUMN\\s+)?IF\\s+(NOT\\s+)?EXISTS\\b.*)");
 
     public record Migration(int version, String script, String sql) {
         String checksum() {
@@ -41,6 +53,10 @@ public final class Migrator {
 
     public Migrator(List<Migration> migrations) {
         this.migrations = List.copyOf(migrations);
+    }
+
+    public List<Migration> migrations() {
+        return migrations;
     }
 
     /** The migrations shipped in the jar's {@code sql/} folder. */
@@ -58,7 +74,7 @@ public final class Migrator {
         }
     }
 
-    private static List<Migration> read(Path dir) throws IOException {
+    static List<Migration> read(Path dir) throws IOException {
         List<Migration> found = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
             for (Path f : files.toList()) {
@@ -75,20 +91,25 @@ public final class Migrator {
                         + found.stream().map(Migration::script).toList());
             }
         }
+        found.forEach(Migrator::requireIdempotent);
         return found;
+    }
+
+    /** Concurrent runs rely on it (see the class comment). */
+    static void requireIdempotent(Migration m) {
+        for (String statement : statements(m.sql())) {
+            String code = withoutComments(statement);
+            if (!IDEMPOTENT.matcher(code).matches()) {
+                throw new IllegalStateException("sql/" + m.script() + " has a statement that is not safe to run twice: "
+                        + code.lines().findFirst().orElse("") + " (use CREATE ... IF NOT EXISTS, CREATE OR REPLACE or"
+                        + " ALTER ... IF [NOT] EXISTS)");
+            }
+        }
     }
 
     /** Applies what is missing; returns the scripts applied now. */
     public List<String> migrate(Connection c) throws SQLException {
-        try (Statement s = c.createStatement()) {
-            s.execute(SqlTemplate.load("create_schema_history").render());
-        }
-        Map<Integer, String> applied = new HashMap<>();
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(SqlTemplate.load("schema_history_list").render())) {
-            while (rs.next()) {
-                applied.put(rs.getInt(1), rs.getString(3));
-            }
-        }
+        Map<Integer, String> applied = applied(c);
         List<String> now = new ArrayList<>();
         for (Migration m : migrations) {
             String checksum = applied.get(m.version());
@@ -99,31 +120,74 @@ public final class Migrator {
                 }
                 continue;
             }
-            try (Statement s = c.createStatement()) {
-                for (String statement : statements(m.sql())) {
-                    s.execute(statement);
+            List<String> statements = statements(m.sql());
+            for (int i = 0; i < statements.size(); i++) {
+                try (Statement s = c.createStatement()) {
+                    s.execute(statements.get(i));
+                } catch (SQLException e) {
+                    String error = "statement " + (i + 1) + " of " + statements.size() + ": " + JobException.firstLine(e);
+                    record(c, m, false, error);
+                    throw new JobException(ErrorCode.MIGRATION_FAILED, "sql/" + m.script() + " failed at " + error
+                            + "; fix the cause (rights, a hand-made object in the way), then rerun ddb2sf migrate: every"
+                            + " statement is safe to run again", e);
                 }
             }
-            try (PreparedStatement ps = c.prepareStatement(SqlTemplate.load("schema_history_record").render())) {
-                ps.setInt(1, m.version());
-                ps.setString(2, m.script());
-                ps.setString(3, m.checksum());
-                ps.executeUpdate();
-            }
+            record(c, m, true, null);
             now.add(m.script());
         }
         return now;
+    }
+
+    /** Versions with a successful attempt, and their checksum; creates or upgrades the history table first. */
+    private Map<Integer, String> applied(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute(SqlTemplate.load("create_schema_history").render());
+            for (String statement : statements(SqlTemplate.load("upgrade_schema_history").render())) {
+                s.execute(statement);
+            }
+        }
+        Map<Integer, String> applied = new HashMap<>();
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(SqlTemplate.load("schema_history_list").render())) {
+            while (rs.next()) {
+                if (rs.getBoolean(4)) {
+                    String before = applied.putIfAbsent(rs.getInt(1), rs.getString(3));
+                    if (before != null && !before.equals(rs.getString(3))) {
+                        throw new JobException(ErrorCode.MIGRATION_EDITED, "DDB2SF_SCHEMA_HISTORY records two contents for"
+                                + " sql/" + rs.getString(2) + "; two ddb2sf versions migrated this schema: run one version");
+                    }
+                }
+            }
+        }
+        return applied;
+    }
+
+    private static void record(Connection c, Migration m, boolean success, String error) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SqlTemplate.load("schema_history_record").render())) {
+            ps.setInt(1, m.version());
+            ps.setString(2, m.script());
+            ps.setString(3, m.checksum());
+            ps.setBoolean(4, success);
+            if (error == null) {
+                ps.setNull(5, Types.VARCHAR);
+            } else {
+                ps.setString(5, error);
+            }
+            ps.executeUpdate();
+        }
     }
 
     /** Statements of a migration file: separated by a semicolon at the end of a line; comment-only parts skipped. */
     static List<String> statements(String sql) {
         List<String> out = new ArrayList<>();
         for (String part : sql.split(";\\s*(\\r?\\n|$)")) {
-            String code = part.lines().filter(l -> !l.strip().startsWith("--")).reduce("", (a, b) -> a + b + "\n").strip();
-            if (!code.isEmpty()) {
+            if (!withoutComments(part).isEmpty()) {
                 out.add(part.strip());
             }
         }
         return out;
+    }
+
+    private static String withoutComments(String sql) {
+        return sql.lines().filter(l -> !l.strip().startsWith("--")).reduce("", (a, b) -> a + b + "\n").strip();
     }
 }

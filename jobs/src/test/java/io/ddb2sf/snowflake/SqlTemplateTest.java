@@ -3,9 +3,12 @@ package io.ddb2sf.snowflake;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SqlTemplateTest {
 
@@ -50,6 +53,30 @@ class SqlTemplateTest {
 
     @Test
     void shouldShipMigrationsNumberedWithoutGaps() {
-        Migrator.fromClasspath();
+        List<Migrator.Migration> shipped = Migrator.fromClasspath().migrations();
+        assertThat(shipped).isNotEmpty();
+        for (int i = 0; i < shipped.size(); i++) {
+            assertThat(shipped.get(i).version()).isEqualTo(i + 1);
+            assertThat(shipped.get(i).script()).startsWith(String.format("V%03d__", i + 1)).endsWith(".sql");
+        }
+    }
+
+    @Test
+    void shouldRefuseMigrationsWithAGapInTheirNumbers(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("V001__a.sql"), "CREATE TABLE IF NOT EXISTS a (x INT);\n");
+        Files.writeString(dir.resolve("V003__c.sql"), "CREATE TABLE IF NOT EXISTS c (x INT);\n");
+        assertThatThrownBy(() -> Migrator.read(dir)).hasMessageContaining("without gaps");
+    }
+
+    @Test
+    void shouldRefuseAMigrationThatIsNotSafeToRunTwice(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("V001__a.sql"), "-- fine\nCREATE TABLE IF NOT EXISTS a (x INT);\n"
+                + "CREATE OR REPLACE FILE FORMAT f TYPE = PARQUET;\nALTER TABLE a ADD COLUMN IF NOT EXISTS y INT;\n");
+        assertThat(Migrator.read(dir)).hasSize(1);
+        for (String unsafe : List.of("CREATE TABLE b (x INT)", "ALTER TABLE a ADD COLUMN z INT", "INSERT INTO a VALUES (1)",
+                "DROP TABLE a")) {
+            Files.writeString(dir.resolve("V002__b.sql"), "CREATE TABLE IF NOT EXISTS ok (x INT);\n" + unsafe + ";\n");
+            assertThatThrownBy(() -> Migrator.read(dir)).as(unsafe).hasMessageContaining("V002__b.sql", "not safe to run twice");
+        }
     }
 }

@@ -1,0 +1,21 @@
+package io.ddb2sf.migrate;
+
+import io.ddb2sf.cli.JobRunner;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "migrate", mixinStandardHelpOptions = true,
+        description = "Applies the sql/ migrations and creates the stage and every configured table's landing and"
+                + " analytics tables. Safe to run at any time and concurrently; the hourly DAG runs it first.")
+public final class MigrateCommand implements Callable<Integer> {
+    @Option(names = "--config", paramLabel = "<file>", defaultValue = "${env:DDB2SF_CONFIG:-ddb2sf.yaml}",
+            description = "Config file, YAML or JSON (default: $DDB2SF_CONFIG, else ddb2sf.yaml).")
+    Path config;
+
+    @Override
+    public Integer call() {
+        return JobRunner.run(config, wiring -> wiring.migrateJob().run());
+    }
+}

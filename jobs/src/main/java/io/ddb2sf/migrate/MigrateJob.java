@@ -1,0 +1,52 @@
+package io.ddb2sf.migrate;
+
+import io.ddb2sf.config.PipelineConfig;
+import io.ddb2sf.config.TableConfig;
+import io.ddb2sf.snowflake.ConnectionFactory;
+import io.ddb2sf.snowflake.Migrator;
+import io.ddb2sf.snowflake.Transaction;
+import io.ddb2sf.snowflake.WarehouseTables;
+import java.io.PrintStream;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * migrate: applies the sql/ migrations and creates every configured table's landing and analytics tables, once,
+ * before the per-table tasks run (the DAG's first task). The jobs run the same steps, and find nothing to do.
+ */
+public final class MigrateJob {
+    private final PipelineConfig config;
+    private final ConnectionFactory warehouse;
+    private final Migrator migrator;
+    private final Clock clock;
+    private final PrintStream log;
+
+    public MigrateJob(PipelineConfig config, ConnectionFactory warehouse, Migrator migrator, Clock clock, PrintStream log) {
+        this.config = config;
+        this.warehouse = warehouse;
+        this.migrator = migrator;
+        this.clock = clock;
+        this.log = log;
+    }
+
+    public MigrateSummary run() {
+        Instant began = clock.instant();
+        try (Connection c = warehouse.open()) {
+            List<String> applied = migrator.migrate(c);
+            log.printf("migrate: %s%n", applied.isEmpty() ? "every sql/ migration was already applied" : "applied " + applied);
+            WarehouseTables tables = new WarehouseTables(config.snowflake());
+            for (TableConfig table : config.tables()) {
+                tables.ensure(c, table);
+            }
+            List<String> names = config.tables().stream().map(TableConfig::name).toList();
+            log.printf("migrate: stage and tables of %s in place%n", names);
+            return new MigrateSummary("migrate", applied, names, Duration.between(began, clock.instant()).toMillis());
+        } catch (SQLException e) {
+            throw Transaction.failed("migrate", e);
+        }
+    }
+}
