@@ -6,10 +6,10 @@ import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
@@ -57,6 +57,9 @@ public final class ItemJson {
      * fraction may be parsed as a double, which round-trips at most 15 significant digits.
      */
     public static java.util.Optional<String> exactNumber(String dynamoNumber) {
+        if (isPlainExact(dynamoNumber)) {
+            return java.util.Optional.of(dynamoNumber);
+        }
         BigDecimal n = new BigDecimal(dynamoNumber).stripTrailingZeros();
         if (n.signum() == 0) {
             return java.util.Optional.of("0");
@@ -68,14 +71,60 @@ public final class ItemJson {
         return fits ? java.util.Optional.of(n.toPlainString()) : java.util.Optional.empty();
     }
 
+    /**
+     * True when the text already is what the exact path gives: plain notation, no leading or trailing zeros, and
+     * within the exact limits. DynamoDB hands most numbers over in that form, and this check costs no BigDecimal.
+     */
+    static boolean isPlainExact(String s) {
+        int n = s.length();
+        int i = !s.isEmpty() && s.charAt(0) == '-' ? 1 : 0;
+        int intStart = i;
+        while (i < n && isDigit(s.charAt(i))) {
+            i++;
+        }
+        int intDigits = i - intStart;
+        if (intDigits == 0 || (s.charAt(intStart) == '0' && (intDigits > 1 || intStart > 0 && i == n))) {
+            return false;
+        }
+        if (i == n) {
+            return intDigits <= MAX_EXACT_INTEGER_DIGITS;
+        }
+        if (s.charAt(i) != '.') {
+            return false;
+        }
+        int fracStart = ++i;
+        while (i < n && isDigit(s.charAt(i))) {
+            i++;
+        }
+        if (i != n || fracStart == n || s.charAt(n - 1) == '0') {
+            return false;
+        }
+        int scale = n - fracStart;
+        int firstSignificant = intStart;
+        if (s.charAt(intStart) == '0') {
+            firstSignificant = fracStart;
+            while (s.charAt(firstSignificant) == '0') {
+                firstSignificant++;
+            }
+        }
+        int significant = n - firstSignificant - (firstSignificant < fracStart ? 1 : 0);
+        return significant <= MAX_EXACT_FRACTION_DIGITS && scale <= MAX_FRACTION_SCALE;
+    }
+
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
     private static void writeMap(Map<String, AttributeValue> map, JsonGenerator values, JsonGenerator types) throws IOException {
         values.writeStartObject();
         types.writeStartObject();
         // Sorted so the same item always gives the same bytes, whatever map the SDK handed us.
-        for (Map.Entry<String, AttributeValue> e : new TreeMap<>(map).entrySet()) {
-            values.writeFieldName(e.getKey());
-            types.writeFieldName(e.getKey());
-            write(e.getValue(), values, types);
+        String[] names = map.keySet().toArray(new String[0]);
+        Arrays.sort(names);
+        for (String name : names) {
+            values.writeFieldName(name);
+            types.writeFieldName(name);
+            write(map.get(name), values, types);
         }
         values.writeEndObject();
         types.writeEndObject();

@@ -74,7 +74,8 @@ public final class TypedValues {
                 if (v.s() != null) {
                     g.writeString(v.s());
                 } else if (v.n() != null) {
-                    g.writeString(new BigDecimal(v.n()).stripTrailingZeros().toPlainString());
+                    String n = v.n();
+                    g.writeString(ItemJson.isPlainExact(n) ? n : new BigDecimal(n).stripTrailingZeros().toPlainString());
                 } else if (v.b() != null) {
                     g.writeString(Base64.getEncoder().encodeToString(v.b().asByteArrayUnsafe()));
                 } else {

@@ -1,11 +1,9 @@
 package io.ddb2sf.export;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ddb2sf.ErrorCode;
 import io.ddb2sf.JobException;
 import io.ddb2sf.config.PipelineConfig;
 import io.ddb2sf.config.TableConfig;
-import io.ddb2sf.dynamodb.ItemJson;
 import io.ddb2sf.dynamodb.StreamReader;
 import io.ddb2sf.dynamodb.TypedValues;
 import io.ddb2sf.stage.ChangeRow;
@@ -34,8 +32,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.Identity;
 import software.amazon.awssdk.services.dynamodb.model.Record;
 import software.amazon.awssdk.services.dynamodb.model.Shard;
 
@@ -206,26 +202,8 @@ public final class ExportJob {
     }
 
     private ChangeRow toRow(TableConfig table, Partition p, Record r, Counts counts, TypedValues.Counter misfits) {
-        var change = r.dynamodb();
-        Map<String, AttributeValue> keysOnly = change.keys();
-        // A REMOVE carries the deleted item as its image, so soft-delete tables keep the item's last state.
-        Map<String, AttributeValue> image = change.hasNewImage() ? change.newImage()
-                : change.hasOldImage() ? change.oldImage() : null;
-        String op = r.eventNameAsString();
-        boolean ttl = "REMOVE".equals(op) && isTtl(r.userIdentity());
-        Instant ts = change.approximateCreationDateTime();
-        counts.count(op, ttl, ts.isBefore(p.start()));
-        ItemJson.Documents item = image == null ? null : ItemJson.of(image);
-        String oldItem = table.keepOldImage() && change.hasOldImage() ? ItemJson.of(change.oldImage()).item() : null;
-        return new ChangeRow(
-                TypedValues.keyText(table.keys(), keysOnly),
-                TypedValues.of(table.typedColumns(), image == null ? keysOnly : image, misfits),
-                op, ts, ChangeRow.paddedSequence(change.sequenceNumber()), ttl,
-                item == null ? null : item.item(), item == null ? null : item.types(), oldItem, p.id());
-    }
-
-    private static boolean isTtl(Identity who) {
-        return who != null && "Service".equals(who.type()) && "dynamodb.amazonaws.com".equals(who.principalId());
+        counts.count(r.eventNameAsString(), StreamChangeRows.isTtl(r), r.dynamodb().approximateCreationDateTime().isBefore(p.start()));
+        return StreamChangeRows.of(table, p.id(), r, misfits);
     }
 
     private JobException gap(TableConfig table, String what) {

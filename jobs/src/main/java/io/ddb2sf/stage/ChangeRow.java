@@ -36,7 +36,7 @@ public record ChangeRow(
     }
 
     public static String paddedSequence(String sequenceNumber) {
-        if (!sequenceNumber.matches("\\d{1,40}")) {
+        if (sequenceNumber.isEmpty() || sequenceNumber.length() > 40 || !sequenceNumber.chars().allMatch(c -> c >= '0' && c <= '9')) {
             throw new IllegalArgumentException("stream sequence number is not 1 to 40 digits: " + sequenceNumber);
         }
         return "0".repeat(40 - sequenceNumber.length()) + sequenceNumber;

@@ -16,12 +16,12 @@ import org.apache.parquet.conf.PlainParquetConfiguration;
  * name; the fingerprint is the sha-256 of the Parquet schema exactly as a file footer states it.
  */
 public final class ChangeRowSchema {
-    private final TableConfig table;
+    private final List<ColumnSpec> typedColumns;
     private final Schema avro;
     private final String fingerprint;
 
     public ChangeRowSchema(TableConfig table) {
-        this.table = table;
+        this.typedColumns = table.typedColumns();
         Map<Integer, Schema> decimals = new HashMap<>();
         SchemaBuilder.FieldAssembler<Schema> f = SchemaBuilder.record("ChangeRow").namespace("io.ddb2sf").fields()
                 .requiredString("_KEY");
@@ -62,6 +62,6 @@ public final class ChangeRowSchema {
     }
 
     public List<ColumnSpec> typedColumns() {
-        return table.typedColumns();
+        return typedColumns;
     }
 }

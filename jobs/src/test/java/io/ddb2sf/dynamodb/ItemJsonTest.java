@@ -62,4 +62,38 @@ class ItemJsonTest {
         b.put("x", AttributeValue.fromS("1"));
         assertThat(ItemJson.of(a)).isEqualTo(ItemJson.of(b));
     }
+
+    @Test
+    void shouldGiveTheSameTextOnTheFastPathAsTheExactPath() {
+        java.util.Random random = new java.util.Random(7);
+        List<String> fixed = List.of("0", "-0", "00", "0.0", "0.5", "-0.5", "00.5", "1.", ".5", "-", "1000", "-1000", "1.50",
+                "0.000000000000000000000000000001", "0.0000000000000000000000000000001", "123456789012345",
+                "1234567.12345678", "1234567.123456789", "12345678901234567890123456789012345678",
+                "123456789012345678901234567890123456789", "1E+3", "1e3", "-12.0", "5.25");
+        List<String> numbers = new java.util.ArrayList<>(fixed);
+        for (int i = 0; i < 20_000; i++) {
+            StringBuilder n = new StringBuilder(random.nextBoolean() ? "-" : "");
+            int digits = 1 + random.nextInt(random.nextBoolean() ? 5 : 40);
+            for (int d = 0; d < digits; d++) {
+                n.append((char) ('0' + random.nextInt(10)));
+            }
+            if (random.nextBoolean()) {
+                n.append('.');
+                int fraction = 1 + random.nextInt(random.nextBoolean() ? 4 : 35);
+                for (int d = 0; d < fraction; d++) {
+                    n.append((char) ('0' + random.nextInt(10)));
+                }
+            }
+            numbers.add(n.toString());
+        }
+        for (String n : numbers) {
+            if (ItemJson.isPlainExact(n)) {
+                java.math.BigDecimal exact = new java.math.BigDecimal(n).stripTrailingZeros();
+                assertThat(exact.signum() == 0 ? "0" : exact.toPlainString()).as(n).isEqualTo(n);
+                assertThat(exact.scale() <= 0 ? exact.precision() - exact.scale() <= 38
+                        : exact.precision() <= 15 && exact.scale() <= 30).as(n).isTrue();
+            }
+        }
+        assertThat(numbers.stream().filter(ItemJson::isPlainExact).count()).as("the fast path is taken").isGreaterThan(5_000);
+    }
 }
