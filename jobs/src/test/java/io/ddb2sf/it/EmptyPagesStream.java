@@ -1,5 +1,6 @@
 package io.ddb2sf.it;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -66,7 +67,7 @@ final class EmptyPagesStream implements DynamoDbStreamsClient {
             served.computeIfAbsent(at.shardId + "/" + at.place, k -> new AtomicInteger()).incrementAndGet();
             Position next = new Position(at.shardId, at.emptyLeft - 1, at.place, at.inner, at.betweenDone, at.afterDone);
             boolean closedEnd = next.emptyLeft == 0 && next.inner == null;
-            return GetRecordsResponse.builder().records(java.util.List.of()).nextShardIterator(closedEnd ? null : keep(next)).build();
+            return GetRecordsResponse.builder().records(List.of()).nextShardIterator(closedEnd ? null : keep(next)).build();
         }
         GetRecordsResponse page = inner.getRecords(b -> b.shardIterator(at.inner).limit(request.limit()));
         String innerNext = page.nextShardIterator();
