@@ -4,12 +4,15 @@ import io.ddb2sf.ErrorCode;
 import io.ddb2sf.JobException;
 import io.ddb2sf.config.ColumnSpec;
 import io.ddb2sf.config.TableConfig;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
+import java.util.function.DoubleSupplier;
 import java.util.stream.Collectors;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -18,6 +21,7 @@ import software.amazon.awssdk.services.dynamodb.model.DescribeStreamResponse;
 import software.amazon.awssdk.services.dynamodb.model.ExpiredIteratorException;
 import software.amazon.awssdk.services.dynamodb.model.GetRecordsResponse;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
+import software.amazon.awssdk.services.dynamodb.model.LimitExceededException;
 import software.amazon.awssdk.services.dynamodb.model.Record;
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.dynamodb.model.Shard;
@@ -27,18 +31,58 @@ import software.amazon.awssdk.services.dynamodb.model.TableDescription;
 import software.amazon.awssdk.services.dynamodb.model.TrimmedDataAccessException;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 
-/** Reads a table's DynamoDB Stream shard by shard, within a bound, renewing expired iterators. */
+/**
+ * Reads a table's DynamoDB Stream shard by shard, within a bound, renewing expired iterators.
+ *
+ * <p>Empty pages do not mean the end of a shard: "If there are no stream records available in the portion of the
+ * shard that the iterator points to, GetRecords returns an empty list. Note that it might take multiple calls to get
+ * to a portion of the shard that contains stream records" (DynamoDB Streams API reference, GetRecords,
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_GetRecords.html). So a closed shard
+ * (DescribeStream gives it an EndingSequenceNumber, API_streams_DescribeStream.html) is read until its
+ * NextShardIterator is null ("the shard has been closed and the requested iterator will not return any more data")
+ * or its ending sequence is handed over, however many empty pages lie between; an open shard, whose tip also looks
+ * like empty pages, is read until it has given nothing but empty pages for a time budget, never for a page count.
+ */
 public final class StreamReader {
-    /** Consecutive empty pages after which an open shard counts as read to its tip for this run. */
-    private static final int EMPTY_PAGES_AT_TIP = 3;
-    private static final Duration EMPTY_PAGE_PAUSE = Duration.ofMillis(200);
+    /** How long an open shard may give only empty pages before it counts as read to its tip for this run. */
+    static final Duration OPEN_SHARD_EMPTY_BUDGET = Duration.ofSeconds(10);
+    /**
+     * How long a shard that must be read to a known end (closed, or re-read through a recorded sequence) may give only
+     * empty pages before the read fails; it is never reported finished before its end.
+     */
+    static final Duration CLOSED_SHARD_EMPTY_LIMIT = Duration.ofMinutes(10);
+    /**
+     * Pause between empty pages: at most 4 polls a second on a shard with nothing to hand over, so the other reader
+     * a shard allows keeps its share ("No more than two processes at most should be reading from the same streams
+     * shard at the same time", DynamoDB Developer Guide, Change data capture for DynamoDB Streams, Streams.html).
+     */
+    static final Duration EMPTY_PAGE_PAUSE = Duration.ofMillis(250);
 
     private final DynamoDbClient dynamodb;
     private final DynamoDbStreamsClient streams;
+    private final Clock clock;
+    private final Sleeper sleeper;
+    private final DoubleSupplier jitter;
+
+    /** Sleeps for the given time; tests pass a fake clock's advance. */
+    @FunctionalInterface
+    public interface Sleeper {
+        void sleep(Duration d) throws InterruptedException;
+    }
 
     public StreamReader(DynamoDbClient dynamodb, DynamoDbStreamsClient streams) {
+        this(dynamodb, streams, Clock.systemUTC(), d -> Thread.sleep(d.toMillis()),
+                () -> ThreadLocalRandom.current().nextDouble());
+    }
+
+    /** With the clock the empty-page budgets are measured on, what waits, and a source of jitter in [0, 1). */
+    public StreamReader(DynamoDbClient dynamodb, DynamoDbStreamsClient streams, Clock clock, Sleeper sleeper,
+                        DoubleSupplier jitter) {
         this.dynamodb = dynamodb;
         this.streams = streams;
+        this.clock = clock;
+        this.sleeper = sleeper;
+        this.jitter = jitter;
     }
 
     /** The table's current stream ARN, after checking the stream and the configured key schema. */
@@ -74,18 +118,23 @@ public final class StreamReader {
 
     /**
      * Reads one shard after {@code afterSequence} (from its trim horizon when null) and hands each record within the
-     * limit to {@code sink}, in order.
+     * limit to {@code sink}, in order. {@code endingSequence} is the shard's EndingSequenceNumber when DescribeStream
+     * showed it closed, null when it is open or was not described.
      */
-    public ShardRead read(String streamArn, String shardId, String afterSequence, Limit limit, Consumer<Record> sink) {
+    public ShardRead read(String streamArn, String shardId, String endingSequence, String afterSequence, Limit limit,
+                          Consumer<Record> sink) {
+        boolean knownEnd = endingSequence != null || limit.endsAtKnownRecord();
         String last = afterSequence;
+        if (reached(last, endingSequence)) {
+            return new ShardRead(last, true);
+        }
         String iterator = iterator(streamArn, shardId, last);
-        int emptyPages = 0;
+        Instant emptySince = null;
         try {
             while (iterator != null) {
                 GetRecordsResponse page;
                 try {
-                    String it = iterator;
-                    page = streams.getRecords(b -> b.shardIterator(it).limit(1000));
+                    page = getRecords(shardId, iterator);
                 } catch (ExpiredIteratorException e) {
                     // Iterators live 15 minutes; a slow sink must not lose the place.
                     iterator = iterator(streamArn, shardId, last);
@@ -101,17 +150,30 @@ public final class StreamReader {
                         return new ShardRead(last, false);
                     }
                 }
+                if (reached(last, endingSequence)) {
+                    return new ShardRead(last, true);
+                }
                 iterator = page.nextShardIterator();
                 if (iterator == null) {
                     return new ShardRead(last, true);
                 }
-                emptyPages = page.records().isEmpty() ? emptyPages + 1 : 0;
-                if (emptyPages >= EMPTY_PAGES_AT_TIP) {
+                if (!page.records().isEmpty()) {
+                    emptySince = null;
+                    continue;
+                }
+                Instant now = clock.instant();
+                emptySince = emptySince == null ? now : emptySince;
+                Duration empty = Duration.between(emptySince, now);
+                if (!knownEnd && empty.compareTo(OPEN_SHARD_EMPTY_BUDGET) >= 0) {
                     return new ShardRead(last, false);
                 }
-                if (emptyPages > 0) {
-                    Thread.sleep(EMPTY_PAGE_PAUSE.toMillis());
+                if (knownEnd && empty.compareTo(CLOSED_SHARD_EMPTY_LIMIT) >= 0) {
+                    throw new JobException(ErrorCode.SOURCE_FAILED, "shard " + shardId + " of " + streamArn
+                            + " gave only empty pages for " + empty.toMinutes() + " minutes after sequence " + last
+                            + " without reaching its end" + (endingSequence == null ? "" : " (" + endingSequence + ")")
+                            + "; nothing was skipped: rerun the partition");
                 }
+                sleeper.sleep(EMPTY_PAGE_PAUSE);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -122,6 +184,36 @@ public final class StreamReader {
             throw sourceFailed("read shard " + shardId + " of " + streamArn, e);
         }
         return new ShardRead(last, true);
+    }
+
+    /**
+     * One page, retrying LimitExceededException under {@link ThrottleRetry#SHARD_READERS}. DynamoDB Streams answers
+     * it when "more than 2 processes are reading from the same streams shard at the same time" (API reference,
+     * LimitExceededException). The SDK's STANDARD retry mode does not retry it (its code is not among the SDK's
+     * throttling or retryable error codes, AwsErrorCode in aws-core, and it comes with status 400), so this is the
+     * only retry of it; throttling the SDK does recognise (ThrottlingException, 429, 5xx) stays with the SDK's
+     * aws.maxAttempts, and is not retried again here.
+     */
+    private GetRecordsResponse getRecords(String shardId, String iterator) throws InterruptedException {
+        for (int retry = 0; ; retry++) {
+            try {
+                return streams.getRecords(b -> b.shardIterator(iterator).limit(1000));
+            } catch (LimitExceededException e) {
+                if (retry + 1 >= ThrottleRetry.SHARD_READERS.attempts()) {
+                    throw new JobException(ErrorCode.SOURCE_FAILED, "reading shard " + shardId + " was refused "
+                            + ThrottleRetry.SHARD_READERS.attempts() + " times as over the limit (" + JobException.firstLine(e)
+                            + "): a shard allows two readers and ddb2sf is one of them; remove the extra reader"
+                            + " (another Lambda trigger or consumer on the stream), then rerun the partition", e);
+                }
+                sleeper.sleep(ThrottleRetry.SHARD_READERS.delay(retry, jitter.getAsDouble()));
+            }
+        }
+    }
+
+    /** True once the last sequence handed over is the shard's known ending sequence (or beyond it). */
+    private static boolean reached(String last, String endingSequence) {
+        return last != null && endingSequence != null
+                && new java.math.BigInteger(last).compareTo(new java.math.BigInteger(endingSequence)) >= 0;
     }
 
     private String iterator(String streamArn, String shardId, String afterSequence) {
@@ -157,6 +249,22 @@ public final class StreamReader {
     /** Where a shard read stopped: the last sequence number handed over, and whether the shard is closed and done. */
     public record ShardRead(String lastSequence, boolean finished) {}
 
+    /**
+     * Backoff for a refused read: full jitter over an exponentially growing ceiling, {@code random * min(cap, base *
+     * 2^retry)}, the SDKs' standard-mode formula with their throttling constants (base 1 s for throttling errors, cap
+     * 20 s: AWS SDKs and Tools Reference Guide, Retry behavior, feature-retry-behavior.html; SdkDefaultRetrySetting).
+     * Ten attempts wait under two minutes in all, well within an iterator's 15 minutes.
+     */
+    public record ThrottleRetry(Duration base, Duration cap, int attempts) {
+        public static final ThrottleRetry SHARD_READERS = new ThrottleRetry(Duration.ofSeconds(1), Duration.ofSeconds(20), 10);
+
+        /** The wait before retry number {@code retry} (0 for the first), for a random draw in [0, 1). */
+        public Duration delay(int retry, double random) {
+            long ceiling = Math.min(cap.toMillis(), base.toMillis() << Math.min(retry, 20));
+            return Duration.ofMillis((long) (random * ceiling));
+        }
+    }
+
     /** Which records a read may hand over. */
     public interface Limit {
         /** True for the first record that must not be handed over; the read stops before it. */
@@ -164,6 +272,11 @@ public final class StreamReader {
 
         /** True for the last record that may be handed over; the read stops after it. */
         boolean endsAt(Record r);
+
+        /** True when the read must reach a record known to exist, so empty pages never end it early. */
+        default boolean endsAtKnownRecord() {
+            return false;
+        }
 
         /** Every record whose event time is before {@code end}. */
         static Limit before(Instant end) {
@@ -188,6 +301,10 @@ public final class StreamReader {
 
                 public boolean endsAt(Record r) {
                     return new java.math.BigInteger(r.dynamodb().sequenceNumber()).equals(last);
+                }
+
+                public boolean endsAtKnownRecord() {
+                    return true;
                 }
             };
         }

@@ -94,7 +94,7 @@ public final class ExportJob {
                     to.put(shard.id, plan.rerun ? plan.expected.get(shard.id) : from);
                     continue;
                 }
-                StreamReader.ShardRead read = reader.read(arn, shard.id, from.lastSequence(), shard.limit, r -> {
+                StreamReader.ShardRead read = reader.read(arn, shard.id, shard.ending, from.lastSequence(), shard.limit, r -> {
                     ChangeRow row = toRow(table, p, r, counts, misfits);
                     writer.write(row, r.dynamodb().sequenceNumber());
                     writer.rollIfFull();
@@ -168,7 +168,8 @@ public final class ExportJob {
             if (!from.isEmpty() && !from.containsKey(s.shardId()) && parent != null && !parentKnown) {
                 throw gap(table, "shard " + s.shardId() + " descends from " + parent + ", which was never read and is gone");
             }
-            plans.add(new ShardPlan(s.shardId(), parentKnown ? parent : null, StreamReader.Limit.before(p.end())));
+            String ending = s.sequenceNumberRange() == null ? null : s.sequenceNumberRange().endingSequenceNumber();
+            plans.add(new ShardPlan(s.shardId(), parentKnown ? parent : null, StreamReader.Limit.before(p.end()), ending));
         }
         // Finished shards no longer in the stream need no further record.
         from.entrySet().removeIf(e -> e.getValue().finished() && !live.contains(e.getKey()));
@@ -185,7 +186,7 @@ public final class ExportJob {
             ShardPosition from = m.source().from().get(e.getKey());
             String last = e.getValue().lastSequence();
             boolean moved = last != null && (from == null || !last.equals(from.lastSequence()));
-            plans.add(new ShardPlan(e.getKey(), e.getValue().parent(), moved ? StreamReader.Limit.through(last) : null));
+            plans.add(new ShardPlan(e.getKey(), e.getValue().parent(), moved ? StreamReader.Limit.through(last) : null, null));
         }
         return new Plan("rerun", true, m.source().from(), m.source().to(), parentsFirst(plans));
     }
@@ -241,7 +242,8 @@ public final class ExportJob {
         return ordered;
     }
 
-    private record ShardPlan(String id, String parent, StreamReader.Limit limit) {}
+    /** {@code ending}: the shard's EndingSequenceNumber when DescribeStream showed it closed, else null. */
+    private record ShardPlan(String id, String parent, StreamReader.Limit limit, String ending) {}
 
     private record Plan(String mode, boolean rerun, Map<String, ShardPosition> from,
                         Map<String, ShardPosition> expected, List<ShardPlan> shards) {}
