@@ -17,7 +17,7 @@ import uvicorn
 # everything else in sql/ runs as written.
 LEADING_COMMENTS = r"(?:\s*--[^\n]*\n)*"
 NOP_STATEMENTS = [
-    LEADING_COMMENTS + r"\s*CREATE\s+FILE\s+FORMAT\b",
+    LEADING_COMMENTS + r"\s*CREATE\s+(?:OR\s+REPLACE\s+)?FILE\s+FORMAT\b",
 ]
 
 
