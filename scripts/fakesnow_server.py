@@ -32,7 +32,9 @@ NOP_STATEMENTS = [
 _fakesnow_show_stages = transforms.show_stages
 
 
-def show_stages_like_snowflake(expression, current_database, current_schema):
+def show_stages_like_snowflake(
+    expression: sqlglot.Expr, current_database: str | None, current_schema: str | None
+) -> sqlglot.Expr:
     if not (isinstance(expression, exp.Show) and expression.name.upper() == "STAGES"):
         return expression
     like = expression.args.get("like")
