@@ -35,11 +35,21 @@ public final class WarehouseTables {
         }
     }
 
-    /** Looks the stage up first, so a stage an administrator created needs no CREATE STAGE grant. */
+    /**
+     * Looks the stage up first, so a stage an administrator created needs no CREATE STAGE grant. Only the configured
+     * database and schema are searched, and a row counts only if it names exactly them (LIKE is a case-insensitive
+     * pattern, and quoted identifiers are case-sensitive).
+     */
     private boolean stageExists(Statement s) throws SQLException {
-        try (ResultSet rs = s.executeQuery(SqlTemplate.load("show_stage").render(Map.of("name", Sql.literal(config.stageName()))))) {
+        String show = SqlTemplate.load("show_stage").render(Map.of(
+                "name", Sql.literal(config.stageName()),
+                "database", Sql.ident(config.database()),
+                "schema", Sql.ident(config.schema())));
+        try (ResultSet rs = s.executeQuery(show)) {
             while (rs.next()) {
-                if (config.stageName().equals(rs.getString("name")) && config.schema().equalsIgnoreCase(rs.getString("schema_name"))) {
+                if (config.stageName().equals(rs.getString("name"))
+                        && config.database().equals(rs.getString("database_name"))
+                        && config.schema().equals(rs.getString("schema_name"))) {
                     String url = rs.getString("url");
                     if (url != null && !url.equals(config.stageUrl())) {
                         throw new JobException(ErrorCode.CONFIG_INVALID, "Snowflake stage " + config.stageName() + " points at "

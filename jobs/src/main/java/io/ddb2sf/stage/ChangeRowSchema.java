@@ -14,6 +14,15 @@ import org.apache.parquet.conf.PlainParquetConfiguration;
 /**
  * The Parquet schema of a table's change rows. Column names equal the landing table's, so COPY matches them by
  * name; the fingerprint is the sha-256 of the Parquet schema exactly as a file footer states it.
+ *
+ * <p>Every column's Parquet type is chosen for how Snowflake loads it with {@code USE_LOGICAL_TYPE = TRUE} and
+ * {@code BINARY_AS_TEXT = FALSE} (copy_partition.sql; CREATE FILE FORMAT, Parquet options,
+ * https://docs.snowflake.com/en/sql-reference/sql/create-file-format): text is BINARY annotated STRING; binary typed
+ * columns are BINARY with no annotation, loaded as the bytes themselves; numbers are DECIMAL(38,s) on 16 bytes;
+ * booleans BOOLEAN; {@code _EVENT_TS} is TIMESTAMP(MICROS, isAdjustedToUTC=false) holding the UTC wall-clock time,
+ * which is what the TIMESTAMP_NTZ landing column stores (an isAdjustedToUTC=true column is an instant, meant for
+ * TIMESTAMP_LTZ; Parquet logical types, https://parquet.apache.org/docs/file-format/types/logicaltypes/). ParquetLoadIT
+ * reads a staged footer and checks each of these.
  */
 public final class ChangeRowSchema {
     private final List<ColumnSpec> typedColumns;

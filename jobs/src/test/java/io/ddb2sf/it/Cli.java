@@ -45,14 +45,27 @@ public final class Cli {
         return config;
     }
 
+    /** The same CLI with another environment for the process (e.g. workload-identity settings instead of keys). */
+    public Cli withEnvironment(Map<String, String> environment) {
+        return new Cli(config, environment);
+    }
+
+    /**
+     * The child sees only the settings this CLI was given: no DDB2SF_ variable and no AWS_ setting of the test's own
+     * environment, which would otherwise win over the credentials a test means to exercise.
+     */
+    private void environment(ProcessBuilder pb) {
+        pb.environment().keySet().removeIf(k -> k.startsWith("DDB2SF_") || k.startsWith("AWS_"));
+        pb.environment().putAll(env);
+    }
+
     /** Starts the jar without waiting, for tests that kill it. */
     public Process start(List<String> args) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-jar", jar()));
         command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        pb.environment().keySet().removeIf(k -> k.startsWith("DDB2SF_"));
-        pb.environment().putAll(env);
+        environment(pb);
         return pb.start();
     }
 
@@ -66,8 +79,7 @@ public final class Cli {
         command.addAll(args);
         try {
             ProcessBuilder pb = new ProcessBuilder(command);
-            pb.environment().keySet().removeIf(k -> k.startsWith("DDB2SF_"));
-            pb.environment().putAll(env);
+            environment(pb);
             Path errFile = java.nio.file.Files.createTempFile("ddb2sf-it-", ".stderr");
             pb.redirectError(errFile.toFile());
             Process p = pb.start();
