@@ -15,6 +15,7 @@ Besides fakesnow itself, this launcher makes the local stack behave as Snowflake
 - UPDATE, DELETE and MERGE lock their table until the transaction ends; a statement that needs a lock another
   transaction holds waits for it, up to the session's LOCK_TIMEOUT (default 43200 s), instead of failing at once
   with a DuckDB write conflict;
+- NUMBER(38,0) (and NUMBER without precision) keeps 38 digits instead of becoming a 64-bit BIGINT;
 For tests it also keeps a statement log (GET /ddb2sf/statements?after=N) and can hold the response to the next
 statement matching a pattern (POST /ddb2sf/hold {"match": regex, "seconds": n}, POST /ddb2sf/release {"hold": id}),
 so a test can kill a client at a named point and see where the kill landed.
@@ -39,6 +40,7 @@ from urllib.parse import urlparse
 import duckdb
 import duckdb_extension_httpfs
 import fakesnow.server as server
+import fakesnow.transforms as fakesnow_transforms
 import uvicorn
 from sqlglot import exp, parse_one
 from starlette.applications import Starlette
@@ -64,6 +66,7 @@ CURRENT_TRANSACTION_RE = re.compile(LEAD + r"SELECT\s+CURRENT_TRANSACTION\s*\(\s
 
 DETACHED_ABORT_SECONDS = float(os.environ.get("FAKESNOW_DETACHED_ABORT_SECONDS", "300"))
 DEFAULT_LOCK_TIMEOUT = 43200.0
+SHOWN_PARAMETERS = {"AUTOCOMMIT", "LOCK_TIMEOUT", "ABORT_DETACHED_QUERY", "QUERY_TAG", "TIMEZONE"}
 
 
 @dataclass
@@ -313,6 +316,7 @@ async def login_request(request: Request) -> JSONResponse:
     response = await original_login(request)
     token = json.loads(response.body)["data"]["token"]
     sessions[token] = Session(next(session_ids), token, lock_timeout)
+    record(sessions[token], "login", "", parameters={k: v for k, v in params.items() if k.upper() in SHOWN_PARAMETERS})
     return response
 
 
@@ -349,7 +353,21 @@ async def release(request: Request) -> JSONResponse:
     return JSONResponse({"released": h is not None})
 
 
+def integer_precision(expression: Any) -> Any:
+    """NUMBER(38,0) holds 38 digits on Snowflake (https://docs.snowflake.com/en/sql-reference/data-types-numeric);
+    fakesnow stores it as BIGINT, which fails a COPY of any value beyond 2^63. Keep it DECIMAL(38,0) (DuckDB's
+    HUGEINT-backed decimal); the INT family stays BIGINT as fakesnow has it."""
+    if (isinstance(expression, exp.DataType) and expression.this == exp.DataType.Type.DECIMAL
+            and (not expression.expressions or expression.expressions == fakesnow_transforms.transforms.NUMBER_38_0)):
+        return exp.DataType.build("DECIMAL(38, 0)")
+    return original_integer_precision(expression)
+
+
+original_integer_precision = fakesnow_transforms.integer_precision
+
+
 def app() -> Starlette:
+    fakesnow_transforms.integer_precision = integer_precision
     replaced = {
         "/queries/v1/query-request": query_request,
         "/session/v1/login-request": login_request,
