@@ -298,7 +298,9 @@ async def query_request(request: Request) -> JSONResponse:
 
 async def hold_if_asked(s: Session, sql: str) -> None:
     for hold_id, h in list(holds.items()):
-        if h["session"] is None and re.search(h["match"], sql, re.I | re.S):
+        if h["session"] is None and time.monotonic() > h["expires"]:
+            holds.pop(hold_id, None)  # a hold nothing matched in its time lapses, so it cannot catch a later test
+        elif h["session"] is None and re.search(h["match"], sql, re.I | re.S):
             h["session"] = s.id
             record(s, "held", sql, hold=hold_id)
             deadline = time.monotonic() + h["seconds"]
@@ -341,8 +343,9 @@ async def statements(request: Request) -> JSONResponse:
 async def hold(request: Request) -> JSONResponse:
     body = await request.json()
     hold_id = next(hold_ids)
-    holds[hold_id] = {"match": body["match"], "seconds": float(body.get("seconds", 60)), "released": False,
-                      "session": None}
+    seconds = float(body.get("seconds", 60))
+    holds[hold_id] = {"match": body["match"], "seconds": seconds, "expires": time.monotonic() + seconds,
+                      "released": False, "session": None}
     return JSONResponse({"hold": hold_id})
 
 

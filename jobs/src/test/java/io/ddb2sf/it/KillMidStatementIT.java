@@ -112,6 +112,44 @@ class KillMidStatementIT {
         }
     }
 
+    @Test
+    void shouldFailTheOlderOfTwoLiveRunsOfOnePartitionCleanlyWhenTheNewerAbortsIt() throws Exception {
+        LocalStack.TestTable t = stack.newTable("live", "hard");
+        String table = t.name();
+        String landing = t.target() + "_CHANGES";
+        Cli cli = t.cli();
+        Instant[] hour = Fixtures.currentHour();
+        String start = hour[0].toString();
+        String end = hour[1].toString();
+        try (DynamoDbClient ddb = stack.dynamodb(); Connection c = stack.snowflake(t.schema())) {
+            Fixtures.createTable(ddb, table);
+            Fixtures.bulkPut(ddb, table, "item", 50);
+            for (String job : new String[] {"export-increment", "stage-validate"}) {
+                assertOk(cli.run(job, table, start, end));
+            }
+            // The older run is alive but stopped right after its DELETE, inside its transaction.
+            long after = warehouse.last();
+            long hold = warehouse.hold("DELETE FROM \"" + escape(landing) + "\"", Duration.ofMinutes(2));
+            CompletableFuture<Cli.Result> older = CompletableFuture.supplyAsync(
+                    () -> cli.exec(args("copy-load", cli, table, start, end), Duration.ofMinutes(3)));
+            JsonNode held = warehouse.await(after, e -> e.get("event").asText().equals("held")
+                    && e.get("hold").asLong() == hold, null, Duration.ofMinutes(2));
+
+            Cli.Result newer = cli.exec(args("copy-load", cli, table, start, end), AT_ONCE);
+            assertOk(newer);
+            assertThat(newer.stderr()).contains("aborted transaction " + held.get("transaction").asLong());
+            warehouse.release(hold);
+            Cli.Result old = older.get(3, TimeUnit.MINUTES);
+            assertThat(old.exitCode()).as(old.stderr()).isEqualTo(1);
+            assertThat(old.error()).contains("DDB2SF-2000", "aborted", "nothing of this step was committed");
+
+            assertThat(Snapshots.count(c, landing)).as("each change landed once").isEqualTo(50);
+            assertOk(cli.run("merge-apply", table, start, end));
+            assertThat(Snapshots.diff(Snapshots.source(ddb, table), Snapshots.target(c, t.target()))).isEmpty();
+            ddb.deleteTable(b -> b.tableName(table));
+        }
+    }
+
     /** Starts the job, lets the warehouse hold it right after the statement {@code regex} matches, and kills it there. */
     private Kill killAfter(Cli cli, String job, String table, String start, String end, String phase, String regex)
             throws Exception {
