@@ -71,7 +71,8 @@ public final class LoadJob {
                 log.printf("load %s: already loaded (%,d rows); nothing to do%n", p, done.get().rows());
                 return summary(p, true, m, 0, migrated, began);
             }
-            int statements = Transaction.run(c, "load " + p, tx -> load(tx, table, p, raw));
+            int statements = Transaction.run(c, "load " + p, Transaction.Name.of(Ledger.Step.LOAD, table.name(), p.id()), log,
+                    tx -> load(tx, table, p, raw));
             return summary(p, false, m, statements, migrated, began);
         } catch (SQLException e) {
             throw Transaction.failed("load " + p, e);

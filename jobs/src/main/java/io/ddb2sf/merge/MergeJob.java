@@ -59,7 +59,7 @@ public final class MergeJob {
                 log.printf("merge %s: already merged; nothing to do%n", p);
                 return new MergeSummary("merge-apply", p.id(), true, loaded.rows(), 0, 0, 0, millis(began));
             }
-            long[] counts = Transaction.run(c, "merge " + p, tx -> {
+            long[] counts = Transaction.run(c, "merge " + p, Transaction.Name.of(Ledger.Step.MERGE, table.name(), p.id()), log, tx -> {
                 long[] n = merge(tx, table, p);
                 ledger.record(tx, table.name(), p.id(), Ledger.Step.MERGE, loaded.manifestSha256(), loaded.rows(), 0);
                 return n;

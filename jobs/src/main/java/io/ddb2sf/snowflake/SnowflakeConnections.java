@@ -8,6 +8,8 @@ import java.util.Properties;
 
 /** Connections through snowflake-jdbc, with key-pair auth in production and password auth for local stacks. */
 public final class SnowflakeConnections implements ConnectionFactory {
+    static final int LOCK_TIMEOUT_SECONDS = 900;
+
     private final PipelineConfig.Snowflake config;
 
     public SnowflakeConnections(PipelineConfig.Snowflake config) {
@@ -32,6 +34,16 @@ public final class SnowflakeConnections implements ConnectionFactory {
         // Timestamps are read and written as UTC wall-clock values.
         p.put("TIMEZONE", "UTC");
         p.put("JDBC_QUERY_RESULT_FORMAT", "JSON");
+        // A killed job's running statement must not run on: Snowflake aborts it 5 minutes after losing the client
+        // (default FALSE lets it finish, holding its locks). A statement waiting for a lock gives up after 15 minutes
+        // instead of 12 hours (default 43,200 s): long enough to outlast a dead run of another partition, which
+        // Snowflake aborts within ~10 minutes (5 for its running statement, then 5 idle while blocking another),
+        // short enough that a job stuck behind anything else fails and is retried. A dead run of the same partition
+        // is aborted by the rerun at once (see Transaction).
+        // https://docs.snowflake.com/en/sql-reference/parameters (ABORT_DETACHED_QUERY, LOCK_TIMEOUT);
+        // https://docs.snowflake.com/en/sql-reference/transactions ("Aborting transactions")
+        p.put("ABORT_DETACHED_QUERY", "true");
+        p.put("LOCK_TIMEOUT", String.valueOf(LOCK_TIMEOUT_SECONDS));
         String url = config.url().orElseGet(() -> "jdbc:snowflake://" + config.account().orElseThrow() + ".snowflakecomputing.com/");
         Connection c = DriverManager.getConnection(url, p);
         return c;

@@ -14,7 +14,7 @@ public final class Sql {
     private Sql() {}
 
     /** Something a template may contain. */
-    public sealed interface Fragment permits Ident, Literal, Type, LiteralList {
+    public sealed interface Fragment permits Ident, Literal, Type, LiteralList, Name {
         String sql();
     }
 
@@ -42,6 +42,22 @@ public final class Sql {
         public Type {
             if (!TYPE.matcher(name).matches()) {
                 throw new IllegalArgumentException("not a column type ddb2sf uses: " + name);
+            }
+        }
+
+        public String sql() {
+            return name;
+        }
+    }
+
+    /** An unquoted identifier of upper-case letters, digits and underscores (for the few places, like a transaction's
+     * NAME, where ddb2sf makes up the name itself). */
+    public record Name(String name) implements Fragment {
+        private static final Pattern NAME = Pattern.compile("[A-Z_][A-Z0-9_]{0,254}");
+
+        public Name {
+            if (!NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("not an unquoted upper-case identifier: " + name);
             }
         }
 

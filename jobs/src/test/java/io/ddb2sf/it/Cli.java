@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -74,28 +76,47 @@ public final class Cli {
     }
 
     public Result exec(List<String> args) {
+        return exec(args, Duration.ofMinutes(5));
+    }
+
+    /**
+     * Runs the jar and waits at most {@code timeout}: stdout and stderr go to files, so a job that hangs without
+     * writing cannot block the wait, and a job still running at the timeout is killed and reported.
+     */
+    public Result exec(List<String> args, Duration timeout) {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-jar", jar()));
         command.addAll(args);
+        Path outFile = null;
+        Path errFile = null;
         try {
-            ProcessBuilder pb = new ProcessBuilder(command);
+            outFile = Files.createTempFile("ddb2sf-it-", ".stdout");
+            errFile = Files.createTempFile("ddb2sf-it-", ".stderr");
+            ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(outFile.toFile()).redirectError(errFile.toFile());
             environment(pb);
-            Path errFile = java.nio.file.Files.createTempFile("ddb2sf-it-", ".stderr");
-            pb.redirectError(errFile.toFile());
             Process p = pb.start();
-            var out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(5, TimeUnit.MINUTES)) {
-                p.destroyForcibly();
-                throw new AssertionError("ddb2sf " + args + " did not finish in 5 minutes");
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly().waitFor();
+                throw new AssertionError("ddb2sf " + args + " did not finish in " + timeout + "; it was killed. stderr:\n"
+                        + Files.readString(errFile));
             }
-            String err = java.nio.file.Files.readString(errFile);
-            java.nio.file.Files.deleteIfExists(errFile);
-            return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), err);
+            return new Result(p.exitValue(), Files.readString(outFile, StandardCharsets.UTF_8),
+                    Files.readString(errFile, StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new AssertionError("cannot start ddb2sf", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
+        } finally {
+            for (Path f : new Path[] {outFile, errFile}) {
+                try {
+                    if (f != null) {
+                        Files.deleteIfExists(f);
+                    }
+                } catch (IOException ignored) {
+                    // a temp file left behind is harmless
+                }
+            }
         }
     }
 
