@@ -31,6 +31,7 @@ from ddb2sf_airflow.plan import backfill_scans, configured_tables, hourly_dag_id
 from ddb2sf_airflow.settings import Settings
 
 BACKFILL_DAG_ID = "dynamodb_to_snowflake_backfill"
+MAX_ACTIVE_RUNS = 24
 
 settings = Settings.from_env()
 
@@ -60,7 +61,10 @@ def hourly_sync(table: str):
         schedule=CronDataIntervalTimetable("0 * * * *", timezone="UTC"),
         start_date=pendulum.parse(settings.start_date),
         catchup=True,  # every hour is a partition: a paused or broken DAG catches up hour by hour
-        max_active_runs=3,
+        # While an hour's export has failed, the table's later runs start and wait for it (depends_on_past), and
+        # a cleared run is queued behind the running ones: with max_active_runs later runs waiting, it could never
+        # start. 24 covers the stream's retention (24 h), past which the table needs a backfill anyway.
+        max_active_runs=MAX_ACTIVE_RUNS,
         # No dagrun_timeout: a timed-out run has its unfinished tasks set to skipped, and depends_on_past counts
         # skipped as done, so the next hour's export would run past an hour that was never exported. Each task has
         # its own execution_timeout instead, which fails (and retries) the task.
