@@ -79,13 +79,14 @@ class Airflow:
         return all(self.window(n) in ok for n in hours)
 
     def task_states(self, dag_id: str) -> dict[tuple[str, str], str | None]:
-        """(data interval start, task id) -> state, for every run of the DAG."""
+        """(data interval start, task id) -> state, for every run of the DAG (task id[map index] when mapped)."""
         runs = self.api("GET", f"dags/{dag_id}/dagRuns?limit=100")["dag_runs"]
         states = {}
         for run in runs:
             tis = self.api("GET", f"dags/{dag_id}/dagRuns/{run['dag_run_id']}/taskInstances")["task_instances"]
             for ti in tis:
-                states[(run["data_interval_start"], ti["task_id"])] = ti["state"]
+                task = ti["task_id"] if ti["map_index"] < 0 else f"{ti['task_id']}[{ti['map_index']}]"
+                states[(run["data_interval_start"], task)] = ti["state"]
         return states
 
     def wait_for(self, what: str, condition, timeout: float = WAIT) -> None:
