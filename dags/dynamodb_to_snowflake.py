@@ -1,31 +1,37 @@
 """
 ### ddb2sf: DynamoDB to Snowflake
 
-**dynamodb_to_snowflake** runs every hour, for every table of the ddb2sf config:
+`ddb2sf_<table>`, one DAG per table of the ddb2sf config, runs every hour:
 `export_increment >> stage_validate >> copy_load >> merge_apply` for the hour that just ended.
 
-- A failed hour: fix the cause, then **clear** the failed task (with "downstream") in the grid. Every job is
-  idempotent per partition, so a rerun gives the same warehouse state as a clean run.
-- Hours that were missed or must be redone: the DAG's **Backfill** (Trigger ▸ Backfill, with a start and an end),
-  which reruns those hours through the same pool.
+- One DAG per table, so that a table's failure never delays another: each table has its own runs, its own
+  `depends_on_past` chain (hour h+1's export waits for hour h's export of the same table only) and its own
+  catch-up.
+- A failed hour: fix the cause, then **clear** the failed task (with "downstream") in the grid. The table's later
+  hours wait for it, then catch up in hour order. Every job is idempotent per partition, so a rerun gives the same
+  warehouse state as a clean run.
+- Hours that were missed or must be redone: the table DAG's **Backfill** (Trigger ▸ Backfill, with a start and an
+  end), which reruns those hours.
 
 **dynamodb_to_snowflake_backfill** (trigger it with the form) scans a whole table within a read budget, on several
 pods, then loads and merges that snapshot. Use it for a new table, and after a stream gap (with "reset checkpoint").
+Its scans have their own pool, so a big backfill never holds up the hourly exports.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import CronDataIntervalTimetable, Param, dag, task, task_group
+from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
 
 from ddb2sf_airflow.jobs import DEFAULT_ARGS, job
-from ddb2sf_airflow.plan import backfill_scans, configured_tables, k8s_label, snapshot_id, table_kwargs
+from ddb2sf_airflow.plan import backfill_scans, configured_tables, hourly_dag_id, k8s_label, snapshot_id
 from ddb2sf_airflow.settings import Settings
 
-DAG_ID = "dynamodb_to_snowflake"
 BACKFILL_DAG_ID = "dynamodb_to_snowflake_backfill"
+MAX_ACTIVE_RUNS = 24
 
 settings = Settings.from_env()
 
@@ -33,54 +39,61 @@ WINDOW = ["--start", "{{ data_interval_start | ts }}", "--end", "{{ data_interva
 COMMON_LABELS = {"app.kubernetes.io/name": "ddb2sf", "app.kubernetes.io/part-of": "ddb2sf"}
 
 
-def _form_tables() -> list[str]:
-    """The configured tables for the backfill form's drop-down; a free text field when the config is not here."""
+def _configured_tables() -> list[str]:
+    """The tables of the config; none (and a line in the DAG processor's log) when the config is not here."""
     try:
         return configured_tables(settings.config)
-    except ValueError:
+    except ValueError as e:
+        logging.getLogger(__name__).warning("no hourly ddb2sf DAGs: %s", e)
         return []
 
 
-FORM_TABLES = _form_tables()
+TABLES = _configured_tables()
 
 
-@dag(
-    dag_id=DAG_ID,
-    # Data intervals, not trigger times: each run's window is [data_interval_start, data_interval_end).
-    schedule=CronDataIntervalTimetable("0 * * * *", timezone="UTC"),
-    start_date=pendulum.parse(settings.start_date),
-    catchup=True,  # every hour is a partition: a paused or broken DAG catches up hour by hour
-    max_active_runs=3,
-    dagrun_timeout=timedelta(hours=3),
-    default_args=DEFAULT_ARGS,
-    tags=["ddb2sf"],
-    doc_md=__doc__,
-)
-def dynamodb_to_snowflake():
-    @task(retries=1)
-    def tables() -> list[dict]:
-        return table_kwargs(configured_tables(settings.config))
+def hourly_sync(table: str):
+    """The hourly DAG of one table."""
 
-    @task_group
-    def sync(table, table_label):
-        labels = {**COMMON_LABELS, "ddb2sf.io/table": table_label, "ddb2sf.io/window": "{{ data_interval_start | ts_nodash }}"}
+    @dag(
+        dag_id=hourly_dag_id(table),
+        description=f"ddb2sf: sync {table} every hour",
+        # Data intervals, not trigger times: each run's window is [data_interval_start, data_interval_end).
+        schedule=CronDataIntervalTimetable("0 * * * *", timezone="UTC"),
+        start_date=pendulum.parse(settings.start_date),
+        catchup=True,  # every hour is a partition: a paused or broken DAG catches up hour by hour
+        # While an hour's export has failed, the table's later runs start and wait for it (depends_on_past), and
+        # a cleared run is queued behind the running ones: with max_active_runs later runs waiting, it could never
+        # start. 24 covers the stream's retention (24 h), past which the table needs a backfill anyway.
+        max_active_runs=MAX_ACTIVE_RUNS,
+        # No dagrun_timeout: a timed-out run has its unfinished tasks set to skipped, and depends_on_past counts
+        # skipped as done, so the next hour's export would run past an hour that was never exported. Each task has
+        # its own execution_timeout instead, which fails (and retries) the task.
+        # https://github.com/apache/airflow/issues/30264 ("Running tasks marked as skipped on DagRun timeout")
+        dagrun_timeout=None,
+        default_args=DEFAULT_ARGS,
+        tags=["ddb2sf"],
+        doc_md=__doc__,
+    )
+    def sync():
+        labels = {**COMMON_LABELS, "ddb2sf.io/table": k8s_label(table),
+                  "ddb2sf.io/window": "{{ data_interval_start | ts_nodash }}"}
 
         def step(name: str, **kwargs):
             command = name.replace("_", "-")
             return job(name, settings, arguments=[command, "--table", table, *WINDOW],
-                       labels={**labels, "ddb2sf.io/step": command}, map_index_template="{{ task.arguments[2] }}",
-                       **kwargs)
+                       labels={**labels, "ddb2sf.io/step": command}, **kwargs)
 
-        # Exports move the stream checkpoint, so hour h+1 waits for hour h's export; the other steps are safe in
-        # any order (MERGE keeps the newest version of every item).
-        export = step("export_increment", size="large", timeout=timedelta(minutes=45), pool=settings.source_pool,
+        # Exports move the stream checkpoint, so hour h+1 waits for hour h's export of this table (depends_on_past:
+        # the previous run's task must have succeeded); the other steps are safe in any order (MERGE keeps the
+        # newest version of every item). Exports have their own pool: backfill scans cannot take their slots.
+        export = step("export_increment", size="large", timeout=timedelta(minutes=45), pool=settings.export_pool,
                       depends_on_past=True)
         validate = step("stage_validate", timeout=timedelta(minutes=15))
         load = step("copy_load", timeout=timedelta(minutes=45))
         merge = step("merge_apply", timeout=timedelta(minutes=45))
         export >> validate >> load >> merge
 
-    sync.expand_kwargs(tables())
+    return sync()
 
 
 @dag(
@@ -95,9 +108,9 @@ def dynamodb_to_snowflake():
     user_defined_filters={"k8s_label": k8s_label},
     params={
         "table": Param(
-            FORM_TABLES[0] if FORM_TABLES else "",
+            TABLES[0] if TABLES else "",
             type="string", title="Table", minLength=3, maxLength=255, pattern=r"^[A-Za-z0-9_.-]+$",
-            **({"enum": FORM_TABLES} if FORM_TABLES else {}),
+            **({"enum": TABLES} if TABLES else {}),
             description="The DynamoDB table to copy whole, as named in the ddb2sf config."),
         "capacity_share": Param(
             0.25, type="number", title="Capacity share", minimum=0.01, maximum=1,
@@ -139,7 +152,8 @@ def dynamodb_to_snowflake_backfill():
                    labels={**labels, "ddb2sf.io/step": command}, **kwargs)
 
     # A retried scan resumes from its segments' checkpoints (same snapshot id), so retries cost no rescans.
-    scan = job("scan", settings, size="large", timeout=timedelta(hours=24), pool=settings.source_pool, mapped=True,
+    # Scans have their own pool: a 64-pod, 24-hour backfill must not hold the hourly exports' slots.
+    scan = job("scan", settings, size="large", timeout=timedelta(hours=24), pool=settings.backfill_pool, mapped=True,
                map_index_template="segments {{ task.arguments[8] }}").expand_kwargs(planned)
     validate = step("stage_validate", timeout=timedelta(minutes=30))
     load = step("copy_load", size="large", timeout=timedelta(hours=4))
@@ -147,5 +161,6 @@ def dynamodb_to_snowflake_backfill():
     scan >> validate >> load >> merge
 
 
-dynamodb_to_snowflake()
+for _table in TABLES:
+    hourly_sync(_table)
 dynamodb_to_snowflake_backfill()

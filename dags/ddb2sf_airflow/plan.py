@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import datetime, timezone
 from pathlib import Path
@@ -33,9 +34,17 @@ def k8s_label(value: str) -> str:
     return cleaned or "unnamed"
 
 
-def table_kwargs(tables: list[str]) -> list[dict[str, str]]:
-    """What the hourly task group is mapped over: one entry per table."""
-    return [{"table": t, "table_label": k8s_label(t)} for t in tables]
+HOURLY_DAG_PREFIX = "ddb2sf_"
+_DAG_ID_MAX = 250  # Airflow's limit on a DAG id
+
+
+def hourly_dag_id(table: str) -> str:
+    """The id of a table's hourly DAG: `ddb2sf_<table>` (DynamoDB table names are valid DAG id characters)."""
+    dag_id = HOURLY_DAG_PREFIX + table
+    if len(dag_id) <= _DAG_ID_MAX:
+        return dag_id
+    # A 255-character table name: keep it recognisable and unique.
+    return dag_id[:_DAG_ID_MAX - 9] + "_" + hashlib.sha256(table.encode()).hexdigest()[:8]
 
 
 def snapshot_id(started: datetime) -> str:

@@ -26,8 +26,10 @@ class Settings:
     """ConfigMap holding ddb2sf.yaml, mounted into every pod at /etc/ddb2sf."""
     snowflake_secret: str
     """Secret with keys rsa_key.p8 (mounted as a file) and passphrase (an env variable)."""
-    source_pool: str
-    """Pool of the tasks that read DynamoDB: exports and backfill scans share its slots."""
+    export_pool: str
+    """Pool of the hourly exports: their own slots, so that a backfill's scans can never hold them up."""
+    backfill_pool: str
+    """Pool of the backfill scans (up to 64 pods, each up to 24 hours)."""
     start_date: str
     """The first hour the hourly DAG syncs: set it to the hour the pipeline goes live (catchup runs every hour since)."""
     java: str
@@ -48,7 +50,8 @@ class Settings:
             service_account=env.get("DDB2SF_SERVICE_ACCOUNT", "ddb2sf"),
             config_map=env.get("DDB2SF_CONFIG_MAP", "ddb2sf-config"),
             snowflake_secret=env.get("DDB2SF_SNOWFLAKE_SECRET", "ddb2sf-snowflake"),
-            source_pool=env.get("DDB2SF_SOURCE_POOL", "ddb2sf_source"),
+            export_pool=env.get("DDB2SF_EXPORT_POOL", "ddb2sf_export"),
+            backfill_pool=env.get("DDB2SF_BACKFILL_POOL", "ddb2sf_backfill"),
             start_date=env.get("DDB2SF_START_DATE", "2026-11-01T00:00:00Z"),
             java=env.get("DDB2SF_JAVA", f"{java_home}/bin/java" if java_home else "java"),
             jar=Path(env.get("DDB2SF_JAR", str(REPO / "jobs" / "target" / "ddb2sf.jar"))),

@@ -43,8 +43,9 @@ def airflow_db():
     """The metadata database that dag.test() runs against (SQLite, created once per test session)."""
     subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, env=os.environ.copy(),
                    stdout=subprocess.DEVNULL)
-    subprocess.run([sys.executable, "-m", "airflow", "pools", "set", "ddb2sf_source", "4", "ddb2sf source reads"],
-                   check=True, env=os.environ.copy(), stdout=subprocess.DEVNULL)
+    for pool in ("ddb2sf_export", "ddb2sf_backfill"):
+        subprocess.run([sys.executable, "-m", "airflow", "pools", "set", pool, "4", "ddb2sf"],
+                       check=True, env=os.environ.copy(), stdout=subprocess.DEVNULL)
     from airflow import settings
 
     settings.configure_orm()

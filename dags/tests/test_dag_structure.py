@@ -10,7 +10,7 @@ import pendulum
 import pytest
 from conftest import DAGS, load_dags, write_config
 
-HOURLY_STEPS = ["sync.export_increment", "sync.stage_validate", "sync.copy_load", "sync.merge_apply"]
+HOURLY_STEPS = ["export_increment", "stage_validate", "copy_load", "merge_apply"]
 BACKFILL_STEPS = ["scan", "stage_validate", "copy_load", "merge_apply"]
 
 
@@ -27,23 +27,35 @@ def test_imports_without_errors_or_warnings(monkeypatch, tmp_path):
         dags = load_dags(monkeypatch, DDB2SF_CONFIG=config)
     ours = [f"{w.filename}:{w.lineno}: {w.message}" for w in caught if w.filename.startswith(str(DAGS))]
     assert ours == []
-    assert set(dags) == {"dynamodb_to_snowflake", "dynamodb_to_snowflake_backfill"}
+    assert set(dags) == {"ddb2sf_demo_orders", "dynamodb_to_snowflake_backfill"}
 
 
 def test_imports_when_the_config_is_not_on_the_scheduler(monkeypatch, tmp_path):
     # In Kubernetes mode the config may live only in the pods' ConfigMap: the DAG must still parse.
     dags = load_dags(monkeypatch, DDB2SF_CONFIG=tmp_path / "absent.yaml")
+    assert set(dags) == {"dynamodb_to_snowflake_backfill"}  # no table, no hourly DAG
     table = dags["dynamodb_to_snowflake_backfill"].params.get_param("table")
     assert "enum" not in table.schema
 
 
-def test_hourly_chain_runs_the_four_jobs_in_order(dags):
-    dag = dags["dynamodb_to_snowflake"]
-    # Every task of the mapped group reads its table from `tables`; only export waits on nothing else.
-    assert dag.get_task("sync.export_increment").upstream_task_ids == {"tables"}
-    for before, after in zip(HOURLY_STEPS, HOURLY_STEPS[1:]):
-        assert dag.get_task(before).downstream_task_ids == {after}
-    assert dag.get_task("sync.merge_apply").downstream_task_ids == set()
+def test_every_table_has_its_own_hourly_dag_running_the_four_jobs_in_order(dags):
+    assert set(dags) == {"ddb2sf_demo_orders", "ddb2sf_weird.table-name", "dynamodb_to_snowflake_backfill"}
+    for table in ["demo_orders", "weird.table-name"]:
+        dag = dags[f"ddb2sf_{table}"]
+        assert dag.task_ids == HOURLY_STEPS
+        assert dag.get_task("export_increment").upstream_task_ids == set()
+        for before, after in zip(HOURLY_STEPS, HOURLY_STEPS[1:]):
+            assert dag.get_task(before).downstream_task_ids == {after}
+        assert dag.get_task("merge_apply").downstream_task_ids == set()
+        assert dag.get_task("export_increment").arguments[:3] == ["export-increment", "--table", table]
+
+
+def test_a_table_name_too_long_for_a_dag_id_still_gets_a_unique_one():
+    from ddb2sf_airflow.plan import hourly_dag_id
+
+    a, b = hourly_dag_id("t" * 254 + "a"), hourly_dag_id("t" * 254 + "b")
+    assert a != b and len(a) == len(b) == 250 and a.startswith("ddb2sf_ttt")
+    assert hourly_dag_id("orders") == "ddb2sf_orders"
 
 
 def test_backfill_chain_scans_then_loads_the_snapshot(dags):
@@ -53,7 +65,7 @@ def test_backfill_chain_scans_then_loads_the_snapshot(dags):
         assert dag.get_task(before).downstream_task_ids == {after}
 
 
-def test_both_dags_are_tagged_and_documented(dags):
+def test_every_dag_is_tagged_and_documented(dags):
     for dag in dags.values():
         assert dag.tags == {"ddb2sf"}
         assert "ddb2sf" in dag.doc_md
@@ -61,9 +73,13 @@ def test_both_dags_are_tagged_and_documented(dags):
 
 
 def test_hourly_schedule_has_one_hour_windows_and_catches_up(dags):
-    dag = dags["dynamodb_to_snowflake"]
+    dag = dags["ddb2sf_demo_orders"]
     assert dag.catchup is True
-    assert dag.max_active_runs == 3
+    # A cleared failed hour must find a free run slot although the later hours' runs wait for it, for as long as the
+    # stream keeps its records (24 h).
+    assert dag.max_active_runs == 24
+    # A timed-out run would have its unfinished export set to skipped, which depends_on_past counts as done.
+    assert dag.dagrun_timeout is None
     start = pendulum.datetime(2026, 11, 24, 10, tz="UTC")
     from airflow.serialization.encoders import coerce_to_core_timetable
 
@@ -72,11 +88,24 @@ def test_hourly_schedule_has_one_hour_windows_and_catches_up(dags):
     assert (interval.start, interval.end) == (start, start + timedelta(hours=1))
 
 
-def test_source_reads_share_a_pool_and_every_job_retries_with_backoff_and_a_timeout(dags):
-    hourly, backfill = dags["dynamodb_to_snowflake"], dags["dynamodb_to_snowflake_backfill"]
-    assert hourly.get_task("sync.export_increment").pool == "ddb2sf_source"
-    assert backfill.get_task("scan").pool == "ddb2sf_source"
-    assert hourly.get_task("sync.export_increment").depends_on_past is True
+def test_hourly_exports_have_their_own_pool_that_backfill_scans_cannot_take(dags, monkeypatch, tmp_path):
+    hourly = [dags["ddb2sf_demo_orders"], dags["ddb2sf_weird.table-name"]]
+    backfill = dags["dynamodb_to_snowflake_backfill"]
+    assert {d.get_task("export_increment").pool for d in hourly} == {"ddb2sf_export"}
+    assert backfill.get_task("scan").pool == "ddb2sf_backfill"
+    # Nothing else may take an export slot.
+    others = [t for d in [*hourly, backfill] for t in d.tasks if t.task_id != "export_increment"]
+    assert all(t.pool != "ddb2sf_export" for t in others)
+    # Both names can be set to pools that already exist.
+    renamed = load_dags(monkeypatch, DDB2SF_CONFIG=write_config(tmp_path / "c.yaml", ["demo_orders"]),
+                        DDB2SF_EXPORT_POOL="sync_exports", DDB2SF_BACKFILL_POOL="big_scans")
+    assert renamed["ddb2sf_demo_orders"].get_task("export_increment").pool == "sync_exports"
+    assert renamed["dynamodb_to_snowflake_backfill"].get_task("scan").pool == "big_scans"
+
+
+def test_every_job_retries_with_backoff_and_a_timeout(dags):
+    hourly, backfill = dags["ddb2sf_demo_orders"], dags["dynamodb_to_snowflake_backfill"]
+    assert hourly.get_task("export_increment").depends_on_past is True
     jobs = [hourly.get_task(t) for t in HOURLY_STEPS] + [backfill.get_task(t) for t in BACKFILL_STEPS]
     for t in jobs:
         assert t.retries == 3, t.task_id
@@ -92,11 +121,16 @@ def test_backfill_form_accepts_a_sensible_request_and_rejects_bad_ones(dags):
     ok = copy.deepcopy(params)
     ok.update({"table": "weird.table-name", "capacity_share": 0.5, "pods": 4, "snapshot": "20261124T101500Z"})
     ok.validate()
-    for field, bad in [("capacity_share", 0), ("capacity_share", 1.5), ("total_segments", 0), ("pods", 0),
-                       ("rcu_budget", -5), ("snapshot", "yesterday"), ("table", "not_configured"),
-                       ("reset_checkpoint", "yes")]:
+    from airflow.sdk.exceptions import ParamValidationError
+
+    # Each bad value must be refused by the field it was put in, for the rule that field declares.
+    for field, bad, rule in [("capacity_share", 0, "minimum"), ("capacity_share", 1.5, "maximum"),
+                             ("total_segments", 0, "minimum"), ("pods", 0, "minimum"),
+                             ("rcu_budget", -5, "exclusiveMinimum"), ("snapshot", "yesterday", "pattern"),
+                             ("table", "not_configured", "enum"), ("reset_checkpoint", "yes", "type")]:
         p = copy.deepcopy(params)
-        with pytest.raises(Exception) as e:
+        with pytest.raises(ParamValidationError,
+                           match=rf"(?s)^Invalid input for param {field}: .*Failed validating '{rule}'") as e:
             p[field] = bad
             p.validate()
-        assert field in str(e.value) or "Invalid input" in str(e.value) or "valid" in str(e.value), (field, e.value)
+        assert repr(bad) in str(e.value) or str(bad) in str(e.value), (field, e.value)

@@ -49,7 +49,7 @@ def test_dag_in_local_mode_syncs_the_table_and_a_cleared_merge_changes_nothing(
     create_table(dynamodb, table)
     write_changes(dynamodb, table)
 
-    dag = load_dags(monkeypatch, DDB2SF_CONFIG=config, DDB2SF_MODE="local")["dynamodb_to_snowflake"]
+    dag = load_dags(monkeypatch, DDB2SF_CONFIG=config, DDB2SF_MODE="local")[f"ddb2sf_{table}"]
     run = dag.test(logical_date=hour + timedelta(hours=1))  # the window [hour, hour + 1h), see test_pod_spec
     assert run.state == "success"
 
@@ -62,7 +62,7 @@ def test_dag_in_local_mode_syncs_the_table_and_a_cleared_merge_changes_nothing(
     # done and only the merge runs again, as after clearing it in the UI.
     first_merge = _merge(run)
     rerun = dag.test(logical_date=hour + timedelta(hours=1),
-                     mark_success_pattern=r"^sync\.(export_increment|stage_validate|copy_load)$")
+                     mark_success_pattern=r"^(export_increment|stage_validate|copy_load)$")
     assert rerun.state == "success"
     assert (rerun.data_interval_start, rerun.data_interval_end) == (run.data_interval_start, run.data_interval_end)
     assert _merge(rerun).start_date > first_merge.end_date  # it really ran again
@@ -70,7 +70,7 @@ def test_dag_in_local_mode_syncs_the_table_and_a_cleared_merge_changes_nothing(
 
 
 def _merge(run):
-    [ti] = [ti for ti in run.get_task_instances() if ti.task_id == "sync.merge_apply"]
+    [ti] = [ti for ti in run.get_task_instances() if ti.task_id == "merge_apply"]
     assert ti.state == "success"
     return ti
 

@@ -55,12 +55,12 @@ def test_mode_must_be_kubernetes_or_local():
 
 
 def test_failure_message_names_the_table_the_window_and_the_rerun():
-    ti = SimpleNamespace(task_id="sync.copy_load", run_id="scheduled__2026-11-24T10:00:00+00:00", try_number=4)
+    ti = SimpleNamespace(task_id="copy_load", run_id="scheduled__2026-11-24T10:00:00+00:00", try_number=4)
     task = SimpleNamespace(arguments=["copy-load", "--table", "orders", "--start", "x", "--end", "y"])
     message = failure_message({"ti": ti, "task": task,
                                "data_interval_start": pendulum.datetime(2026, 11, 24, 10, tz="UTC"),
                                "data_interval_end": pendulum.datetime(2026, 11, 24, 11, tz="UTC")})
-    assert message.startswith("ddb2sf sync.copy_load failed for table orders, "
+    assert message.startswith("ddb2sf copy_load failed for table orders, "
                               "window [2026-11-24T10:00:00+00:00, 2026-11-24T11:00:00+00:00) (run scheduled__")
     assert "clear the failed task to rerun it" in message
     backfill = SimpleNamespace(arguments=["merge-apply", "--table", "orders", "--backfill", "20261124T101500Z"])
@@ -84,9 +84,11 @@ def test_a_pod_that_exits_2_fails_without_retries_and_others_retry(monkeypatch, 
 
     op = JobPodOperator(task_id="copy_load", image="ddb2sf", namespace="ddb2sf", arguments=["copy-load"],
                         on_finish_action="keep_pod")
-    # What cleanup asks the cluster for; there is none here, only the finished pod.
-    monkeypatch.setattr(JobPodOperator, "_read_pod_container_states", lambda *a, **k: None, raising=False)
-    monkeypatch.setattr(JobPodOperator, "_read_pod_events", lambda *a, **k: None, raising=False)
+    # What cleanup asks the cluster for; there is none here, only the finished pod. Each patch must replace an
+    # existing method (monkeypatch's default raising=True): after a rename in the provider, this test fails instead
+    # of silently calling the renamed method against a cluster that is not there.
+    monkeypatch.setattr(JobPodOperator, "_read_pod_container_states", lambda *a, **k: None)
+    monkeypatch.setattr(JobPodOperator, "_read_pod_events", lambda *a, **k: None)
     monkeypatch.setattr(JobPodOperator, "process_pod_deletion", lambda *a, **k: None)
     monkeypatch.setattr(JobPodOperator, "patch_already_checked", lambda *a, **k: None)
     monkeypatch.setattr(JobPodOperator, "is_istio_enabled", lambda *a, **k: False)  # no cluster to ask

@@ -32,13 +32,13 @@ def pods(monkeypatch, airflow_db):
 
 def test_hourly_pods_run_the_image_with_the_window_secrets_and_limits(monkeypatch, tmp_path, pods):
     config = write_config(tmp_path / "ddb2sf.yaml", ["demo_orders", "weird.table-name"])
-    dag = load_dags(monkeypatch, DDB2SF_CONFIG=config, DDB2SF_MODE="kubernetes",
-                    DDB2SF_IMAGE="registry.example/ddb2sf:1.2.3")["dynamodb_to_snowflake"]
-    run = dag.test(logical_date=LOGICAL)
-    assert run.state == "success"
+    dags = load_dags(monkeypatch, DDB2SF_CONFIG=config, DDB2SF_MODE="kubernetes",
+                     DDB2SF_IMAGE="registry.example/ddb2sf:1.2.3")
+    for table in ["demo_orders", "weird.table-name"]:
+        assert dags[f"ddb2sf_{table}"].test(logical_date=LOGICAL).state == "success"
     assert len(pods) == 8  # four jobs for each of the two tables
 
-    pod = pods[("sync.export_increment", "weird.table-name")]
+    pod = pods[("export_increment", "weird.table-name")]
     c = pod.spec.containers[0]
     assert c.image == "registry.example/ddb2sf:1.2.3"
     assert not c.command  # the image's entrypoint: java with the flags the Snowflake driver needs
@@ -62,7 +62,7 @@ def test_hourly_pods_run_the_image_with_the_window_secrets_and_limits(monkeypatc
     assert labels["ddb2sf.io/window"] == "20261124T100000"
     assert labels["ddb2sf.io/step"] == "export-increment"
 
-    merge = pods[("sync.merge_apply", "demo_orders")].spec.containers[0]
+    merge = pods[("merge_apply", "demo_orders")].spec.containers[0]
     assert merge.args[:3] == ["merge-apply", "--table", "demo_orders"]
     assert merge.resources.limits == {"memory": "512Mi"}
 
