@@ -86,6 +86,8 @@ class RandomizedSyncIT {
 
     final Random random = new Random(SEED);
     final List<String> journal = new ArrayList<>();
+    /** How long the last unkilled run of each step took, to spread kills over a whole run. */
+    final Map<Step, Long> runMillis = new java.util.concurrent.ConcurrentHashMap<>();
     LocalStack stack;
     DynamoDbClient ddb;
     DynamoDbStreamsClient streams;
@@ -469,7 +471,9 @@ class RandomizedSyncIT {
         List<String> args = p.args(step, cli.config());
         String what = step.job + " " + s.name + " " + p.label;
         if (WAREHOUSE_KILLS && s.random.nextInt(100) < 35) {
-            long delay = 200 + s.random.nextInt(3500);
+            // Anywhere in the process's life, from JVM start to its last statement: up to a bit past how long the
+            // last unkilled run of this job took.
+            long delay = (long) (runMillis.getOrDefault(step, 3000L) * (0.1 + s.random.nextDouble()));
             try {
                 Process killed = cli.start(args);
                 boolean exited = killed.waitFor(delay, TimeUnit.MILLISECONDS);
@@ -482,7 +486,9 @@ class RandomizedSyncIT {
                 throw new AssertionError(what + ": cannot start or kill the process", e);
             }
         }
+        long began = System.nanoTime();
         Cli.Result r = cli.exec(args);
+        runMillis.put(step, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
         if (r.exitCode() != 0) {
             String hint = r.stderr().contains("Conflict on") ? " [looks like known issue (a)]" : "";
             throw new AssertionError(what + " failed (exit " + r.exitCode() + ")" + hint + ": " + r.error() + "\n" + tail(r.stderr()));
