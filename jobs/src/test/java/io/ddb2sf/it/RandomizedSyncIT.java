@@ -169,7 +169,10 @@ class RandomizedSyncIT {
         exportHour(1);
         warehouseSteps(3);
 
-        // h2: both streams replaced mid-hour; writes while nothing streams.
+        // h2: both streams replaced mid-hour; writes while nothing streams. On AWS, a stream disabled and re-enabled is
+        // a new stream with a new ARN, and the old one stays readable for 24 hours ("Amazon DynamoDB Developer Guide:
+        // Change data capture for DynamoDB Streams", Enabling a stream,
+        // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Streams.html); DynamoDB Local does the same.
         writes(new Phase("h2-old-stream", false), 30);
         date(2, 0, 10);
         for (Source s : sources) {
