@@ -182,7 +182,27 @@ public final class ConfigLoader {
             boolean keepOld = t.path("keepOldImage").asBoolean(false);
             tables.add(new TableConfig(name, target, keys, columns, mode, keepOld));
         }
+        sharedSnowflakeTables(tables);
         return tables;
+    }
+
+    /**
+     * Two tables writing one Snowflake table would merge each other's items and delete each other's rows: refuse
+     * any analytics or landing table claimed twice ({@code orders-v2} and {@code orders.v2} both default to
+     * ORDERS_V2; a targetTable X also collides with the landing table of a targetTable whose landing table is X).
+     * Compared upper-cased: names that differ only in case are one table to anyone who queries them unquoted.
+     */
+    private void sharedSnowflakeTables(List<TableConfig> tables) {
+        Map<String, String> owners = new java.util.LinkedHashMap<>();
+        for (TableConfig t : tables) {
+            for (String snowflakeTable : List.of(t.targetTable(), t.landingTable())) {
+                String owner = owners.putIfAbsent(snowflakeTable.toUpperCase(Locale.ROOT), t.name());
+                if (owner != null && !owner.equals(t.name())) {
+                    errors.add("tables '" + owner + "' and '" + t.name() + "' both map to the Snowflake table "
+                            + snowflakeTable + "; give one of them another targetTable");
+                }
+            }
+        }
     }
 
     private List<ColumnSpec> columns(JsonNode node, String at, boolean keys) {

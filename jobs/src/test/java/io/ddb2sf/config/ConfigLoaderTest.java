@@ -69,6 +69,43 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldRefuseTwoTablesThatMapToTheSameSnowflakeTable() {
+        String clash = """
+                aws: {region: eu-west-1}
+                stage: {bucket: b}
+                snowflake: {account: xy1, user: U, password: p, database: D, schema: S}
+                tables:
+                  - {name: orders-v2, keys: [{attribute: id, type: S}]}
+                  - {name: orders.v2, keys: [{attribute: id, type: S}]}
+                  - {name: carts, targetTable: ITEMS, keys: [{attribute: id, type: S}]}
+                  - {name: items_changes, keys: [{attribute: id, type: S}]}
+                  - {name: legacy, targetTable: orders_v2, keys: [{attribute: id, type: S}], deletes: never}
+                """;
+        assertThatThrownBy(() -> load(clash, Map.of()))
+                .isInstanceOf(JobException.class)
+                .satisfies(e -> assertThat(((JobException) e).code()).isEqualTo(ErrorCode.CONFIG_INVALID))
+                .hasMessageContaining("tables 'orders-v2' and 'orders.v2' both map to the Snowflake table ORDERS_V2;"
+                        + " give one of them another targetTable")
+                .hasMessageContaining("tables 'carts' and 'items_changes' both map to the Snowflake table ITEMS_CHANGES")
+                .hasMessageContaining("tables 'orders-v2' and 'legacy' both map to the Snowflake table orders_v2")
+                .hasMessageContaining("tables[4].deletes must be hard or soft");
+    }
+
+    @Test
+    void shouldAcceptTablesWhoseNamesDifferOnlyInCharactersThatStayDistinct() throws Exception {
+        String distinct = """
+                aws: {region: eu-west-1}
+                stage: {bucket: b}
+                snowflake: {account: xy1, user: U, password: p, database: D, schema: S}
+                tables:
+                  - {name: orders-v2, keys: [{attribute: id, type: S}]}
+                  - {name: orders.v2, targetTable: ORDERS_V2_DOTTED, keys: [{attribute: id, type: S}]}
+                """;
+        assertThat(load(distinct, Map.of()).tables()).extracting(TableConfig::targetTable)
+                .containsExactly("ORDERS_V2", "ORDERS_V2_DOTTED");
+    }
+
+    @Test
     void shouldNameTheConfiguredTablesWhenAskedForAnother() throws Exception {
         PipelineConfig c = load(VALID, Map.of());
         assertThatThrownBy(() -> c.table("nope")).hasMessageContaining("[orders]");

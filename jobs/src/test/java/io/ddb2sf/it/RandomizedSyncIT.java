@@ -1,0 +1,771 @@
+package io.ddb2sf.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ddb2sf.ErrorCode;
+import io.ddb2sf.JobException;
+import io.ddb2sf.config.ConfigLoader;
+import io.ddb2sf.config.TableConfig;
+import io.ddb2sf.dynamodb.TypedValues;
+import io.ddb2sf.export.ExportSummary;
+import io.ddb2sf.stage.ChangeRow;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.DeleteItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
+import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
+import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
+
+/**
+ * The whole pipeline under random load and random faults, reproducible from a seed ({@code -Dddb2sf.seed=<n>}; the
+ * seed is printed at the start and in every failure). Two tables, one with hard and one with soft deletes, get
+ * random puts, updates and deletes with values of every DynamoDB type over four hours; meanwhile a backfill runs
+ * while the tables are written, the stream of both tables is replaced (disabled, written while nothing streams,
+ * re-enabled) and recovered as the DDB2SF-1002 message says, the recovery backfill is run again as a retry would,
+ * exports die mid-read and are rerun, copy-load / stage-validate / merge-apply / backfill processes are SIGKILLed at
+ * random moments and rerun, partitions are loaded and merged in random order, and done steps are rerun. At the end
+ * a consistent scan of each table equals its analytics table key by key, soft-deleted rows hold the deleted item,
+ * and the landing table holds every exported stream change exactly once.
+ *
+ * <p>Hours: the jobs take one whole UTC hour, and DynamoDB Local stamps records in real time, so the four hours are
+ * the four hours before the current one: each batch of writes is dated into its hour by {@link SimulatedHours}
+ * (the exports read the real stream through it; only ApproximateCreationDateTime is simulated), and each backfill is
+ * given the snapshot time of its simulated moment with {@code --snapshot}.
+ *
+ * <p>{@code -Dddb2sf.random.warehouseKills=false} leaves copy-load, stage-validate and merge-apply unkilled (to look
+ * past a failure that kills cause).
+ */
+class RandomizedSyncIT {
+    static final long SEED = Long.getLong("ddb2sf.seed", new SecureRandom().nextLong());
+    static final boolean WAREHOUSE_KILLS = !"false".equals(System.getProperty("ddb2sf.random.warehouseKills"));
+    static final int KEYS = 240;
+    static final DateTimeFormatter SNAPSHOT_ID = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+    /** Known, open issues a failure here may come from; printed with every failure so the cause is easy to name. */
+    static final String KNOWN_ISSUES = """
+            Known issues this test runs into on code without their fixes:
+             (a) a copy-load/merge-apply SIGKILLed inside its Snowflake transaction: fakesnow keeps the dead session's
+                 transaction open, and every rerun touching the same rows fails (DDB2SF-2000, "Conflict on ...")
+             (b1) a delete made while nothing streamed survives in Snowflake: the backfill is not applied as a full refresh
+             (b2) snapshot vs stream versions: a snapshot row wins over, or loses to, the wrong stream change
+             (b3) backfill --reset-checkpoint run again after its hour was re-exported: the checkpoint goes back to the
+                  trim horizon and the next export lands the same stream changes a second time
+             (b4) soft-deleted rows keep an old item instead of the deleted item
+            """;
+
+    final Random random = new Random(SEED);
+    final List<String> journal = new ArrayList<>();
+    /** How long the last unkilled run of each step took, to spread kills over a whole run. */
+    final Map<Step, Long> runMillis = new java.util.concurrent.ConcurrentHashMap<>();
+    LocalStack stack;
+    DynamoDbClient ddb;
+    DynamoDbStreamsClient streams;
+    Cli cli;
+    String schema;
+    Instant[] hour;
+    Source hard;
+    Source soft;
+    List<Source> sources;
+
+    @Test
+    void shouldEndEqualToTheSourceWithEveryStreamChangeLandedOnce() throws Exception {
+        System.err.println("RandomizedSyncIT: seed " + SEED + " (rerun with -Dddb2sf.seed=" + SEED + ")");
+        try {
+            scenario();
+        } catch (Throwable e) {
+            String message = "RandomizedSyncIT seed " + SEED + " (rerun with -Dddb2sf.seed=" + SEED + "): "
+                    + e.getMessage() + "\n" + KNOWN_ISSUES + "Last steps:\n  "
+                    + String.join("\n  ", journal.subList(Math.max(0, journal.size() - 40), journal.size()));
+            System.err.println(message);
+            throw new AssertionError(message, e);
+        } finally {
+            if (ddb != null) {
+                for (Source s : sources == null ? List.<Source>of() : sources) {
+                    try {
+                        ddb.deleteTable(b -> b.tableName(s.name)); // DynamoDB Local slows down as tables pile up
+                    } catch (RuntimeException ignored) {
+                        // never created
+                    }
+                }
+                ddb.close();
+                streams.close();
+            }
+        }
+    }
+
+    private void scenario() throws Exception {
+        stack = LocalStack.fromEnvironment();
+        ddb = stack.dynamodb();
+        streams = DynamoDbStreamsClient.builder().endpointOverride(URI.create(System.getenv("DDB2SF_DYNAMODB_ENDPOINT")))
+                .region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"))).build();
+        String suffix = LocalStack.uniqueSuffix();
+        schema = "IT_" + suffix.toUpperCase();
+        String hardName = "it_rnd_hard_" + suffix;
+        String softName = "it_rnd_soft_" + suffix;
+        Path config = stack.writeConfig("it/" + suffix, schema, Fixtures.tableYaml(hardName, "hard") + Fixtures.tableYaml(softName, "soft"));
+        cli = new Cli(config, stack.environment());
+        var pipeline = new ConfigLoader(System.getenv()).load(config);
+        hard = new Source(hardName, pipeline.table(hardName), false, new Random(SEED * 31 + 1));
+        soft = new Source(softName, pipeline.table(softName), true, new Random(SEED * 31 + 2));
+        sources = List.of(hard, soft);
+        for (Source s : sources) {
+            Fixtures.createTable(ddb, s.name);
+            s.arn = ddb.describeTable(b -> b.tableName(s.name)).table().latestStreamArn();
+        }
+        Instant base = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(4));
+        hour = new Instant[5];
+        for (int i = 0; i < 5; i++) {
+            hour[i] = base.plus(Duration.ofHours(i));
+        }
+        note("hours " + hour[0] + " to " + hour[4] + " (the four past hours), warehouse kills " + WAREHOUSE_KILLS);
+
+        // h0: the tables fill up.
+        writes(new Phase("h0-fill", true), 120);
+        date(0, 1, 40);
+        writes(new Phase("h0", true), 40);
+        date(0, 41, 58);
+        exportHour(0);
+        warehouseSteps(2);
+
+        // h1: a backfill while the tables are written.
+        writes(new Phase("h1", true), 40);
+        date(1, 0, 25);
+        backfill("bf1", hour[1].plus(Duration.ofMinutes(30)), false, new Phase("h1-during-backfill", true));
+        date(1, 30, 40);
+        writes(new Phase("h1-late", true), 30);
+        date(1, 41, 58);
+        exportHour(1);
+        warehouseSteps(3);
+
+        // h2: both streams replaced mid-hour; writes while nothing streams. On AWS, a stream disabled and re-enabled is
+        // a new stream with a new ARN, and the old one stays readable for 24 hours ("Amazon DynamoDB Developer Guide:
+        // Change data capture for DynamoDB Streams", Enabling a stream,
+        // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Streams.html); DynamoDB Local does the same.
+        writes(new Phase("h2-old-stream", false), 30);
+        date(2, 0, 10);
+        for (Source s : sources) {
+            ddb.updateTable(b -> b.tableName(s.name).streamSpecification(x -> x.streamEnabled(false)));
+        }
+        writes(new Phase("h2-no-stream", false), 50);
+        for (Source s : sources) {
+            ddb.updateTable(b -> b.tableName(s.name).streamSpecification(x -> x.streamEnabled(true)
+                    .streamViewType(StreamViewType.NEW_AND_OLD_IMAGES)));
+            String replaced = ddb.describeTable(b -> b.tableName(s.name)).table().latestStreamArn();
+            assertThat(replaced).as("a re-enabled stream has a new ARN").isNotEqualTo(s.arn);
+            s.arn = replaced;
+        }
+        note("streams replaced");
+        writes(new Phase("h2-new-stream", true), 40);
+        date(2, 35, 58);
+        for (Source s : sources) {
+            Part h2 = s.hourly(hour[2]);
+            try {
+                ExportSummary unexpected = export(s, h2, false);
+                throw new AssertionError("export of " + h2.label + " for " + s.name + " followed a replaced stream: " + unexpected);
+            } catch (JobException e) {
+                assertThat(e.code()).as("export after the stream was replaced: " + e.getMessage()).isEqualTo(ErrorCode.STREAM_REPLACED);
+                assertThat(e.getMessage()).as("the error names the recovery").contains("ddb2sf backfill --table " + s.name + " --reset-checkpoint");
+                note("export " + s.name + " " + h2.label + ": " + e.code() + " as expected");
+            }
+        }
+        warehouseSteps(2);
+
+        // h3: recovery as the message says: backfill --reset-checkpoint, then rerun the failed hour.
+        writes(new Phase("h3", true), 20);
+        date(3, 0, 4);
+        backfill("bf2", hour[3].plus(Duration.ofMinutes(5)), true, new Phase("h3-during-backfill", true));
+        date(3, 5, 15);
+        boolean retryBeforeWrites = random.nextBoolean();
+        exportHour(2);
+        if (retryBeforeWrites) {
+            rerunRecoveryBackfill();
+        }
+        writes(new Phase("h3-late", true), 40);
+        date(3, 20, 58);
+        if (!retryBeforeWrites) {
+            rerunRecoveryBackfill();
+        }
+        exportHour(3);
+
+        // Every step still pending, in random order, then reruns of done ones.
+        for (Source s : sources) {
+            assertThat(s.hours.undated(s.arn)).as("every stream record of " + s.name + " belongs to a simulated hour").isZero();
+        }
+        warehouseSteps(Integer.MAX_VALUE);
+        rerunDoneSteps(2);
+
+        verify();
+    }
+
+    // ---- writes --------------------------------------------------------------------------------------------------
+
+    record Phase(String name, boolean exported) {}
+
+    /** Random puts, updates and deletes on both tables, interleaved. */
+    private void writes(Phase phase, int perTable) {
+        List<Source> order = new ArrayList<>();
+        for (Source s : sources) {
+            for (int i = 0; i < perTable; i++) {
+                order.add(s);
+            }
+        }
+        java.util.Collections.shuffle(order, random);
+        RandomItems items = new RandomItems(random);
+        for (Source s : order) {
+            write(s, phase, items);
+        }
+        note("writes " + phase.name + ": " + perTable + " per table");
+    }
+
+    private void write(Source s, Phase phase, RandomItems items) {
+        int r = random.nextInt(100);
+        // Puts go to any key (new items and overwrites), updates and deletes mostly to live items.
+        boolean existing = r >= 45 && !s.live.isEmpty() && random.nextInt(10) > 0;
+        String k = existing ? items.pick(new ArrayList<>(s.live)) : keyOf(random.nextInt(KEYS));
+        Map<String, AttributeValue> key = key(k);
+        if (r < 45) {
+            ddb.putItem(b -> b.tableName(s.name).item(items.item(key)));
+            s.track(k, phase, "put", null);
+        } else if (r < 80) {
+            Map<String, String> names = new HashMap<>();
+            Map<String, AttributeValue> values = new HashMap<>();
+            String expression = switch (random.nextInt(5)) {
+                case 0 -> {
+                    names.put("#c", RandomItems.COUNTER);
+                    values.put(":n", AttributeValue.fromN(items.count()));
+                    yield "ADD #c :n";
+                }
+                case 1 -> {
+                    names.put("#t", RandomItems.TAGS);
+                    values.put(":t", AttributeValue.fromSs(items.stringSet()));
+                    yield "ADD #t :t";
+                }
+                case 2 -> {
+                    names.put("#r", items.pick(RandomItems.NAMES));
+                    yield "REMOVE #r";
+                }
+                default -> {
+                    String a = items.pick(RandomItems.NAMES);
+                    String b = items.pick(RandomItems.NAMES);
+                    names.put("#a", a);
+                    values.put(":a", items.valueFor(a));
+                    if (a.equals(b)) {
+                        yield "SET #a = :a";
+                    }
+                    names.put("#b", b);
+                    values.put(":b", items.valueFor(b));
+                    yield "SET #a = :a, #b = :b";
+                }
+            };
+            ddb.updateItem(b -> {
+                b.tableName(s.name).key(key).updateExpression(expression).expressionAttributeNames(names);
+                if (!values.isEmpty()) {
+                    b.expressionAttributeValues(values);
+                }
+            });
+            s.track(k, phase, "update", null);
+        } else {
+            DeleteItemResponse deleted = ddb.deleteItem(b -> b.tableName(s.name).key(key).returnValues(ReturnValue.ALL_OLD));
+            s.track(k, phase, deleted.hasAttributes() ? "delete" : "delete-missing", deleted.hasAttributes() ? deleted.attributes() : null);
+        }
+    }
+
+    private static String keyOf(int i) {
+        String pk = i % 13 == 0 ? "k" + i + " ünï \"q\" 🚀" : "k" + i;
+        return pk + "|" + (i * 7 % 1000);
+    }
+
+    private static Map<String, AttributeValue> key(String k) {
+        int bar = k.lastIndexOf('|');
+        return Map.of("pk", AttributeValue.fromS(k.substring(0, bar)), "sk", AttributeValue.fromN(k.substring(bar + 1)));
+    }
+
+    /** Dates every stream record written since the last call into [hour + from, hour + to] minutes. */
+    private void date(int h, int fromMinute, int toMinute) {
+        for (Source s : sources) {
+            Phase phase = s.lastPhase;
+            List<SimulatedHours.Dated> dated = s.hours.date(s.arn, hour[h].plus(Duration.ofMinutes(fromMinute)),
+                    hour[h].plus(Duration.ofMinutes(toMinute)));
+            if (phase != null && phase.exported) {
+                for (SimulatedHours.Dated d : dated) {
+                    s.expectedChanges.add(TypedValues.keyText(s.config.keys(), d.keys()) + " " + ChangeRow.paddedSequence(d.sequence()));
+                }
+            }
+            note("dated " + dated.size() + " records of " + s.name + " into h" + h + ":" + fromMinute + "-" + toMinute
+                    + (phase != null && phase.exported ? "" : " (never exported: the stream is replaced before its export)"));
+        }
+    }
+
+    // ---- exports and backfills ----------------------------------------------------------------------------------
+
+    private void exportHour(int h) {
+        for (Source s : sources) {
+            Part p = s.hourly(hour[h]);
+            ExportSummary summary = export(s, p, true);
+            note("export " + s.name + " " + p.label + ": " + summary.mode() + ", " + summary.rows() + " rows ("
+                    + summary.lateRecords() + " late)");
+            if (random.nextInt(4) == 0) {
+                ExportSummary again = export(s, p, false);
+                assertThat(again.mode()).as("export of an exported hour again").isEqualTo("rerun");
+                assertThat(again.rows()).as("export of an exported hour again: the same rows").isEqualTo(summary.rows());
+                note("export " + s.name + " " + p.label + " again: rerun, same rows");
+            }
+        }
+    }
+
+    /** Exports the hour in this process; it may die mid-read (up to twice) and is then rerun, as a retry would. */
+    private ExportSummary export(Source s, Part p, boolean mayDie) {
+        for (int attempt = 0; ; attempt++) {
+            int dieOn = mayDie && attempt < 2 && random.nextInt(100) < 40 ? 1 + random.nextInt(8) : 0;
+            Random pages = new Random(random.nextLong());
+            SimulatedHours.View[] view = new SimulatedHours.View[1];
+            try {
+                ExportSummary summary = s.table().exportThrough(real -> view[0] = s.hours.view(real, pages, dieOn),
+                        p.start, p.start.plus(Duration.ofHours(1)));
+                p.exported = true;
+                return summary;
+            } catch (SimulatedHours.Killed e) {
+                note("export " + s.name + " " + p.label + " killed: " + e.getMessage() + "; rerun");
+            }
+        }
+    }
+
+    /**
+     * A backfill of both tables at the simulated moment {@code at}, written to while it scans; each process may be
+     * SIGKILLed at a random moment and is then rerun with the same --snapshot until it completes.
+     */
+    private void backfill(String label, Instant at, boolean resetCheckpoint, Phase during) throws Exception {
+        String id = SNAPSHOT_ID.format(at);
+        Map<Source, Process> killable = new LinkedHashMap<>();
+        Map<Source, CompletableFuture<Cli.Result>> running = new LinkedHashMap<>();
+        Map<Source, Long> killAfter = new HashMap<>();
+        for (Source s : sources) {
+            Part p = s.backfill(label, id, resetCheckpoint);
+            if (random.nextBoolean()) {
+                killable.put(s, cli.start(p.backfillArgs(cli.config())));
+                killAfter.put(s, 300L + random.nextInt(2500));
+            } else {
+                running.put(s, CompletableFuture.supplyAsync(() -> cli.exec(p.backfillArgs(cli.config()))));
+            }
+        }
+        long started = System.nanoTime();
+        writes(during, 30);
+        for (Source s : sources) {
+            Part p = s.parts.get(label);
+            Process killed = killable.get(s);
+            Cli.Result result;
+            if (killed != null) {
+                long left = killAfter.get(s) - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+                boolean exited = killed.waitFor(Math.max(0, left), TimeUnit.MILLISECONDS);
+                if (!exited) {
+                    killed.destroyForcibly().waitFor();
+                }
+                note("backfill " + s.name + " " + id + (exited ? ": finished (exit " + killed.exitValue() + ") before its SIGKILL"
+                        : ": SIGKILLed after " + killAfter.get(s) + " ms") + "; rerun");
+                result = cli.exec(p.backfillArgs(cli.config()));
+            } else {
+                result = running.get(s).join();
+            }
+            assertThat(result.exitCode()).as("backfill " + s.name + " " + id + ": " + result.error() + "\n" + tail(result.stderr())).isZero();
+            JsonNode summary = result.summary();
+            assertThat(summary.get("manifestWritten").asBoolean()).as("backfill " + s.name + " " + id + " completes: " + summary).isTrue();
+            p.exported = true;
+            note("backfill " + s.name + " " + id + ": " + summary.get("items") + " items" + (resetCheckpoint ? ", checkpoint reset "
+                    + summary.get("checkpointReset") : ""));
+        }
+    }
+
+    /** The recovery backfill once more, as a retry of its task would run it (README: every job may be rerun). */
+    private void rerunRecoveryBackfill() {
+        for (Source s : sources) {
+            Part p = s.parts.get("bf2");
+            Cli.Result again = cli.exec(p.backfillArgs(cli.config()));
+            assertThat(again.exitCode()).as("backfill " + s.name + " " + p.backfillId + " again: " + again.error()).isZero();
+            note("backfill " + s.name + " " + p.backfillId + " --reset-checkpoint run again: " + again.summary());
+        }
+    }
+
+    // ---- warehouse steps ----------------------------------------------------------------------------------------
+
+    enum Step {
+        VALIDATE("stage-validate"), LOAD("copy-load"), MERGE("merge-apply");
+
+        final String job;
+
+        Step(String job) {
+            this.job = job;
+        }
+    }
+
+    /** Up to {@code n} random pending steps per table, both tables at once (as parallel pods would). */
+    private void warehouseSteps(int n) {
+        List<CompletableFuture<Void>> tables = new ArrayList<>();
+        for (Source s : sources) {
+            tables.add(CompletableFuture.runAsync(() -> {
+                for (int i = 0; i < n; i++) {
+                    List<Runnable> ready = new ArrayList<>();
+                    for (Part p : s.parts.values()) {
+                        for (Step step : Step.values()) {
+                            boolean can = p.exported && !p.done.contains(step) && (step != Step.MERGE || p.done.contains(Step.LOAD))
+                                    && (step != Step.VALIDATE || p.validate);
+                            if (can) {
+                                ready.add(() -> runStep(s, p, step));
+                            }
+                        }
+                    }
+                    if (ready.isEmpty()) {
+                        return;
+                    }
+                    ready.get(s.random.nextInt(ready.size())).run();
+                }
+            }));
+        }
+        join(tables);
+    }
+
+    private void rerunDoneSteps(int n) {
+        List<CompletableFuture<Void>> tables = new ArrayList<>();
+        for (Source s : sources) {
+            tables.add(CompletableFuture.runAsync(() -> {
+                List<Part> parts = new ArrayList<>(s.parts.values());
+                for (int i = 0; i < n; i++) {
+                    Part p = parts.get(s.random.nextInt(parts.size()));
+                    runStep(s, p, Step.values()[s.random.nextInt(Step.values().length)]);
+                }
+            }));
+        }
+        join(tables);
+    }
+
+    /** Runs a step as its own process; it may first be SIGKILLed at a random moment, then it is rerun. */
+    private void runStep(Source s, Part p, Step step) {
+        List<String> args = p.args(step, cli.config());
+        String what = step.job + " " + s.name + " " + p.label;
+        if (WAREHOUSE_KILLS && s.random.nextInt(100) < 35) {
+            // Anywhere in the process's life, from JVM start to its last statement: up to a bit past how long the
+            // last unkilled run of this job took.
+            long delay = (long) (runMillis.getOrDefault(step, 3000L) * (0.1 + s.random.nextDouble()));
+            try {
+                Process killed = cli.start(args);
+                boolean exited = killed.waitFor(delay, TimeUnit.MILLISECONDS);
+                if (!exited) {
+                    killed.destroyForcibly().waitFor();
+                }
+                note(what + (exited ? ": finished (exit " + killed.exitValue() + ") before its SIGKILL at " + delay + " ms"
+                        : ": SIGKILLed after " + delay + " ms") + "; rerun");
+            } catch (Exception e) {
+                throw new AssertionError(what + ": cannot start or kill the process", e);
+            }
+        }
+        long began = System.nanoTime();
+        Cli.Result r = cli.exec(args);
+        runMillis.put(step, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
+        if (r.exitCode() != 0) {
+            String hint = r.stderr().contains("Conflict on") ? " [looks like known issue (a)]" : "";
+            throw new AssertionError(what + " failed (exit " + r.exitCode() + ")" + hint + ": " + r.error() + "\n" + tail(r.stderr()));
+        }
+        JsonNode summary = r.summary();
+        String detail = switch (step) {
+            case VALIDATE -> summary.path("rows") + " rows valid";
+            case LOAD -> summary.path("rows") + " rows" + (summary.path("alreadyLoaded").asBoolean() ? ", already loaded" : "");
+            case MERGE -> summary.path("alreadyMerged").asBoolean() ? "already merged" : summary.path("inserted") + " inserted, "
+                    + summary.path("updated") + " updated, " + summary.path("deleted") + " deleted";
+        };
+        p.done.add(step);
+        note(what + ": " + detail);
+    }
+
+    // ---- the end state ------------------------------------------------------------------------------------------
+
+    private void verify() throws Exception {
+        List<String> problems = new ArrayList<>();
+        try (Connection c = stack.snowflake(schema)) {
+            for (Source s : sources) {
+                Map<String, Object> source = Snapshots.source(ddb, s.name);
+                String diff = Snapshots.diff(source, Snapshots.target(c, s.config.targetTable()));
+                if (!diff.isEmpty()) {
+                    problems.add(s.name + ": the analytics table differs from a consistent scan (" + diff.lines().count()
+                            + " lines):\n" + explain(s, diff));
+                }
+                problems.addAll(landedOnce(c, s));
+                if (s.soft) {
+                    problems.addAll(softDeletes(c, s, source.keySet()));
+                }
+                note(s.name + ": " + source.size() + " items, " + s.expectedChanges.size() + " stream changes exported");
+            }
+        }
+        assertThat(problems).as(String.join("\n", problems)).isEmpty();
+    }
+
+    /** Every exported stream change exactly once in the landing table, and no other row with a sequence number. */
+    private List<String> landedOnce(Connection c, Source s) throws Exception {
+        Map<String, List<String>> landed = new TreeMap<>();
+        // Stream changes are the rows with a sequence number; snapshot rows (and any row a backfill versions as itself)
+        // have a zero sequence.
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT \"_KEY\", \"_SEQ\", \"_PARTITION\" FROM \""
+                + s.config.landingTable() + "\" WHERE \"_SEQ\" <> '" + "0".repeat(40) + "'")) {
+            while (rs.next()) {
+                landed.computeIfAbsent(rs.getString(1) + " " + rs.getString(2), x -> new ArrayList<>()).add(rs.getString(3));
+            }
+        }
+        List<String> problems = new ArrayList<>();
+        List<String> twice = landed.entrySet().stream().filter(e -> e.getValue().size() > 1)
+                .map(e -> e.getKey() + " in " + e.getValue()).toList();
+        if (!twice.isEmpty()) {
+            problems.add(s.name + ": " + twice.size() + " stream changes landed more than once (known issue b3 when they are"
+                    + " in the hours after a rerun of backfill --reset-checkpoint), e.g. "
+                    + twice.subList(0, Math.min(5, twice.size())));
+        }
+        Set<String> missing = new TreeSet<>(s.expectedChanges);
+        missing.removeAll(landed.keySet());
+        if (!missing.isEmpty()) {
+            problems.add(s.name + ": " + missing.size() + " exported stream changes are not in the landing table, e.g. "
+                    + missing.stream().limit(5).toList());
+        }
+        Set<String> extra = new TreeSet<>(landed.keySet());
+        extra.removeAll(s.expectedChanges);
+        if (!extra.isEmpty()) {
+            problems.add(s.name + ": " + extra.size() + " landing rows are no stream change of an exported hour, e.g. "
+                    + extra.stream().limit(5).map(k -> k + " in " + landed.get(k)).toList());
+        }
+        return problems;
+    }
+
+    /**
+     * Soft deletes: exactly the items Snowflake has seen and the source no longer has are marked deleted, and a row
+     * whose item's last change was an exported delete holds the item as it was deleted.
+     */
+    private List<String> softDeletes(Connection c, Source s, Set<String> live) throws Exception {
+        Map<String, Object> deletedRows = new TreeMap<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT \"_KEY\", \"_ITEM\", \"_ITEM_TYPES\" FROM \""
+                + s.config.targetTable() + "\" WHERE \"_DELETED_AT\" IS NOT NULL")) {
+            ObjectMapper json = new ObjectMapper();
+            while (rs.next()) {
+                JsonNode key = json.readTree(rs.getString(1));
+                String k = key.get(0).asText() + "|" + new BigDecimal(key.get(1).asText()).stripTrailingZeros().toPlainString();
+                deletedRows.put(k, rs.getString(2) == null ? null : Items.fromWarehouse(rs.getString(2), rs.getString(3)));
+            }
+        }
+        Set<String> expected = new TreeSet<>();
+        s.tracks.forEach((k, t) -> {
+            if (t.everExported && !live.contains(k)) {
+                expected.add(k);
+            }
+        });
+        List<String> problems = new ArrayList<>();
+        Set<String> notMarked = new TreeSet<>(expected);
+        notMarked.removeAll(deletedRows.keySet());
+        Set<String> wronglyMarked = new TreeSet<>(deletedRows.keySet());
+        wronglyMarked.removeAll(expected);
+        if (!notMarked.isEmpty()) {
+            problems.add(s.name + ": deleted items without a soft-deleted row:\n" + histories(s, notMarked));
+        }
+        if (!wronglyMarked.isEmpty()) {
+            problems.add(s.name + ": soft-deleted rows for items Snowflake never saw or that are live:\n" + histories(s, wronglyMarked));
+        }
+        List<String> oldItems = new ArrayList<>();
+        s.tracks.forEach((k, t) -> {
+            if (deletedRows.containsKey(k) && t.lastExported && t.lastDeleted != null
+                    && !Items.canonical(t.lastDeleted).equals(deletedRows.get(k))) {
+                oldItems.add("  " + k + ": expected " + Items.canonical(t.lastDeleted) + " but was " + deletedRows.get(k)
+                        + "\n    history " + t.history);
+            }
+        });
+        if (!oldItems.isEmpty()) {
+            problems.add(s.name + ": " + oldItems.size() + " soft-deleted rows do not hold the deleted item (known issue b4):\n"
+                    + String.join("\n", oldItems.subList(0, Math.min(5, oldItems.size()))));
+        }
+        return problems;
+    }
+
+    /** The diff, with the write history of every key it names, so the cause can be read off. */
+    private String explain(Source s, String diff) {
+        Set<String> keys = new TreeSet<>();
+        diff.lines().forEach(line -> {
+            String rest = line.startsWith("missing in Snowflake: ") ? line.substring(22)
+                    : line.startsWith("extra in Snowflake: ") ? line.substring(20) : line;
+            int bar = rest.indexOf('|');
+            int end = bar + 1;
+            while (end < rest.length() && (Character.isDigit(rest.charAt(end)) || rest.charAt(end) == '-')) {
+                end++;
+            }
+            if (bar > 0) {
+                keys.add(rest.substring(0, end));
+            }
+        });
+        List<String> lines = diff.lines().limit(30).toList();
+        return "  " + String.join("\n  ", lines) + (diff.lines().count() > 30 ? "\n  ..." : "") + "\n" + histories(s, keys);
+    }
+
+    private String histories(Source s, Set<String> keys) {
+        StringBuilder out = new StringBuilder();
+        keys.stream().limit(15).forEach(k -> {
+            Track t = s.tracks.get(k);
+            out.append("    ").append(k).append(" history: ").append(t == null ? "(never written)" : t.history);
+            if (t != null && !t.lastExported) {
+                out.append("  <- last change made while the replaced stream was not exported: only the recovery backfill"
+                        + " brings it (known issue b1 when a delete survives)");
+            }
+            out.append('\n');
+        });
+        return out.toString();
+    }
+
+    // ---- bookkeeping --------------------------------------------------------------------------------------------
+
+    private void note(String line) {
+        String stamped = Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + line;
+        synchronized (journal) {
+            journal.add(stamped);
+        }
+        System.err.println("RandomizedSyncIT: " + stamped);
+    }
+
+    private static String tail(String stderr) {
+        List<String> lines = stderr.lines().toList();
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 8), lines.size()));
+    }
+
+    private static void join(List<CompletableFuture<Void>> futures) {
+        try {
+            CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof AssertionError a) {
+                throw a;
+            }
+            throw e;
+        }
+    }
+
+    /** What the test knows about one key's writes. */
+    static final class Track {
+        final List<String> history = new ArrayList<>();
+        boolean everExported;
+        boolean lastExported;
+        Map<String, AttributeValue> lastDeleted;
+    }
+
+    /** One table, its partitions and what was written to it. */
+    final class Source {
+        final String name;
+        final TableConfig config;
+        final boolean soft;
+        final Random random;
+        final SimulatedHours hours = new SimulatedHours(streams);
+        final Set<String> live = new java.util.LinkedHashSet<>();
+        final Map<String, Track> tracks = new TreeMap<>();
+        final Map<String, Part> parts = new LinkedHashMap<>();
+        final Set<String> expectedChanges = new TreeSet<>();
+        Phase lastPhase;
+        String arn;
+
+        Source(String name, TableConfig config, boolean soft, Random random) {
+            this.name = name;
+            this.config = config;
+            this.soft = soft;
+            this.random = random;
+        }
+
+        LocalStack.TestTable table() {
+            return new LocalStack.TestTable(name, config.targetTable(), null, schema, cli);
+        }
+
+        Part hourly(Instant start) {
+            String label = "hour " + start.atZone(ZoneOffset.UTC).toLocalTime();
+            return parts.computeIfAbsent(label, l -> new Part(name, l, start, null, false, random.nextInt(3) == 0));
+        }
+
+        Part backfill(String label, String id, boolean reset) {
+            return parts.computeIfAbsent(label, l -> new Part(name, l + " " + id, null, id, reset, random.nextInt(3) == 0));
+        }
+
+        void track(String k, Phase phase, String op, Map<String, AttributeValue> deleted) {
+            lastPhase = phase;
+            if (op.equals("delete-missing")) {
+                tracks.computeIfAbsent(k, x -> new Track()).history.add(phase.name + ":" + op);
+                live.remove(k);
+                return;
+            }
+            Track t = tracks.computeIfAbsent(k, x -> new Track());
+            t.history.add(phase.name + ":" + op);
+            t.everExported |= phase.exported;
+            t.lastExported = phase.exported;
+            t.lastDeleted = deleted;
+            if (deleted == null) {
+                live.add(k);
+            } else {
+                live.remove(k);
+            }
+        }
+    }
+
+    /** One partition of one table: an hour or a backfill, and the warehouse steps done for it. */
+    static final class Part {
+        final String table;
+        final String label;
+        final Instant start;
+        final String backfillId;
+        final boolean resetCheckpoint;
+        final Set<Step> done = EnumSet.noneOf(Step.class);
+        /** stage-validate runs for about a third of the partitions, to keep the test short; copy-load does not need it. */
+        final boolean validate;
+        volatile boolean exported;
+
+        Part(String table, String label, Instant start, String backfillId, boolean resetCheckpoint, boolean validate) {
+            this.table = table;
+            this.validate = validate;
+            this.label = label;
+            this.start = start;
+            this.backfillId = backfillId;
+            this.resetCheckpoint = resetCheckpoint;
+        }
+
+        List<String> args(Step step, Path config) {
+            return backfillId != null
+                    ? List.of(step.job, "--table", table, "--backfill", backfillId, "--config", config.toString())
+                    : List.of(step.job, "--table", table, "--start", start.toString(), "--end",
+                    start.plus(Duration.ofHours(1)).toString(), "--config", config.toString());
+        }
+
+        List<String> backfillArgs(Path config) {
+            List<String> args = new ArrayList<>(List.of("backfill", "--table", table, "--snapshot", backfillId,
+                    "--total-segments", "4", "--rcu-budget", "2000", "--config", config.toString()));
+            if (resetCheckpoint) {
+                args.add("--reset-checkpoint");
+            }
+            return args;
+        }
+    }
+}
