@@ -47,7 +47,9 @@ public final class BackfillCommand implements Callable<Integer> {
     double capacityShare;
 
     @Option(names = "--reset-checkpoint",
-            description = "When the backfill completes, restart the stream checkpoint at the trim horizon (after a stream gap).")
+            description = "After a stream gap or a replaced stream: restart the stream checkpoint when the backfill starts"
+                    + " (once per backfill, however often it is rerun), so the hourly exports carry every change made"
+                    + " during the scan.")
     boolean resetCheckpoint;
 
 
