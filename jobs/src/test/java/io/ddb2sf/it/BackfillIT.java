@@ -238,6 +238,48 @@ class BackfillIT {
     }
 
     /**
+     * A gap in the same stream (a shard the checkpoint had not finished is gone): the restart keeps the position of
+     * the shard that is still readable, so the records already exported from it are not landed a second time.
+     */
+    @Test
+    void shouldKeepReadableShardPositionsWhenRestartingAfterAGapInTheSameStream() throws Exception {
+        LocalStack.TestTable t = stack.newTable("samestream", "hard");
+        Instant[] hour = Fixtures.currentHour();
+        Instant next = hour[1].plus(java.time.Duration.ofHours(1));
+        try (DynamoDbClient ddb = stack.dynamodb(); var s3 = stack.s3()) {
+            Fixtures.createTable(ddb, t.name());
+            Fixtures.put(ddb, t.name(), Fixtures.plain("a", "1", 1));
+            sync(t, hour[0], hour[1]);
+            String key = t.prefix() + "/" + t.name() + "/_checkpoint.json";
+            String checkpoint = s3.getObjectAsBytes(b -> b.bucket(LocalStack.BUCKET).key(key)).asUtf8String();
+            String gone = checkpoint.replaceFirst("\"shards\" : \\{", "\"shards\" : { \"shardId-00000000000000000001-deadbeef\" : "
+                    + "{ \"lastSequence\" : \"000000000000000000001\", \"finished\" : false },");
+            assertThat(gone).isNotEqualTo(checkpoint);
+            s3.putObject(b -> b.bucket(LocalStack.BUCKET).key(key), software.amazon.awssdk.core.sync.RequestBody.fromString(gone));
+            Fixtures.put(ddb, t.name(), Fixtures.plain("b", "2", 2));
+
+            Cli.Result failed = t.cli().run("export-increment", t.name(), hour[1].toString(), next.toString());
+            assertThat(failed.error()).contains("DDB2SF-1001", "ddb2sf backfill --table " + t.name() + " --reset-checkpoint");
+            String snapshot = new BackfillPartition(t.name(), Instant.now()).snapshotId();
+            Cli.Result backfill = t.cli().exec(List.of("backfill", "--table", t.name(), "--reset-checkpoint", "--snapshot",
+                    snapshot, "--total-segments", "1", "--rcu-budget", "1000", "--config", configOf(t)));
+            assertThat(backfill.exitCode()).as(backfill.stderr()).isZero();
+            for (String job : List.of("stage-validate", "copy-load", "merge-apply")) {
+                Cli.Result r = t.cli().exec(List.of(job, "--table", t.name(), "--backfill", snapshot, "--config", configOf(t)));
+                assertThat(r.exitCode()).as(job + ": " + r.stderr()).isZero();
+            }
+            sync(t, hour[1], next);
+            try (Connection c = stack.snowflake(t.schema())) {
+                assertThat(Snapshots.rows(c, "SELECT \"PK\", \"_OP\" FROM \"" + t.target() + "_CHANGES\" WHERE \"_OP\" <> 'SNAPSHOT'"
+                        + " ORDER BY 1").values()).as("each stream change landed once").containsExactly("a\u0001INSERT\u0001",
+                        "b\u0001INSERT\u0001");
+                assertThat(Snapshots.diff(Snapshots.source(ddb, t.name()), Snapshots.target(c, t.target()))).isEmpty();
+            }
+            ddb.deleteTable(b -> b.tableName(t.name()));
+        }
+    }
+
+    /**
      * A backfill that outlasts the stream's retention: changes made during the scan to items already scanned are
      * exported by the hours that run during the scan (the checkpoint restarted when the backfill started), so when
      * the stream has trimmed them by the time the scan ends, nothing is lost.
