@@ -358,6 +358,16 @@ class BackfillIT {
         }
     }
 
+    @Test
+    void shouldRefuseABackfillIdInTheFuture() throws Exception {
+        LocalStack.TestTable t = stack.newTable("future", "hard");
+        String later = new BackfillPartition(t.name(), Instant.now().plus(java.time.Duration.ofHours(1))).snapshotId();
+        Cli.Result r = t.cli().exec(List.of("backfill", "--table", t.name(), "--snapshot", later, "--rcu-budget", "100",
+                "--config", configOf(t)));
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.error()).contains("DDB2SF-0004", "--snapshot " + later + " is in the future");
+    }
+
     private static void sync(LocalStack.TestTable t, Instant start, Instant end) {
         Cli.Result r = t.cli().run("sync", t.name(), start.toString(), end.toString());
         assertThat(r.exitCode()).as(r.stderr()).isZero();
