@@ -1,7 +1,10 @@
 -- Applies the newest change of every key the partition touched. "Newest" looks across all landed partitions, so
 -- partitions merged out of order, reruns and backfill/stream overlaps converge on the source's state; the version
 -- guard (event time, then sequence number) applies a change only over an older row, so a rerun changes nothing.
--- Binds: 1 = delete mode (HARD or SOFT), 2 = partition id.
+-- A soft delete keeps the item's last state: a REMOVE row carries the deleted item as its image, and the row takes it
+-- like any other change (a REMOVE without an image keeps what the row held).
+-- Binds: 1 = delete mode (HARD or SOFT), 2 = partition id, 3 = the partition's full-refresh deletes (a backfill's; else
+-- the partition id again).
 MERGE INTO {{target}} t
 USING (
     SELECT
@@ -13,23 +16,19 @@ USING (
         IFF(c."_OP" = 'REMOVE', c."_EVENT_TS", NULL) AS "_DELETED_AT",
         ? AS "_DELETE_MODE"
     FROM {{landing}} c
-    WHERE c."_KEY" IN (SELECT p."_KEY" FROM {{landing}} p WHERE p."_PARTITION" = ?)
+    WHERE c."_KEY" IN (SELECT p."_KEY" FROM {{landing}} p WHERE p."_PARTITION" IN (?, ?))
     QUALIFY ROW_NUMBER() OVER (PARTITION BY c."_KEY" ORDER BY c."_EVENT_TS" DESC, c."_SEQ" DESC) = 1
 ) s
 ON t."_KEY" = s."_KEY"
 WHEN MATCHED AND s."_OP" = 'REMOVE' AND s."_DELETE_MODE" = 'HARD'
      AND (s."_EVENT_TS" > t."_VERSION_TS" OR (s."_EVENT_TS" = t."_VERSION_TS" AND s."_SEQ" > t."_VERSION_SEQ"))
     THEN DELETE
-WHEN MATCHED AND s."_OP" = 'REMOVE'
-     AND (s."_EVENT_TS" > t."_VERSION_TS" OR (s."_EVENT_TS" = t."_VERSION_TS" AND s."_SEQ" > t."_VERSION_SEQ"))
-    THEN UPDATE SET
-        "_VERSION_TS" = s."_EVENT_TS", "_VERSION_SEQ" = s."_SEQ", "_OP" = s."_OP",
-        "_DELETED_AT" = s."_DELETED_AT", "_TTL_DELETE" = s."_TTL_DELETE", "_PARTITION" = s."_PARTITION"
 WHEN MATCHED
      AND (s."_EVENT_TS" > t."_VERSION_TS" OR (s."_EVENT_TS" = t."_VERSION_TS" AND s."_SEQ" > t."_VERSION_SEQ"))
     THEN UPDATE SET
-{{#each columns}}        {{column}} = s.{{column}},
-{{/each}}        "_ITEM" = s."_ITEM", "_ITEM_TYPES" = s."_ITEM_TYPES",
+{{#each columns}}        {{column}} = IFF(s."_ITEM" IS NULL, t.{{column}}, s.{{column}}),
+{{/each}}        "_ITEM" = IFF(s."_ITEM" IS NULL, t."_ITEM", s."_ITEM"),
+        "_ITEM_TYPES" = IFF(s."_ITEM" IS NULL, t."_ITEM_TYPES", s."_ITEM_TYPES"),
         "_VERSION_TS" = s."_EVENT_TS", "_VERSION_SEQ" = s."_SEQ", "_OP" = s."_OP",
         "_DELETED_AT" = s."_DELETED_AT", "_TTL_DELETE" = s."_TTL_DELETE", "_PARTITION" = s."_PARTITION"
 WHEN NOT MATCHED AND (s."_OP" <> 'REMOVE' OR s."_DELETE_MODE" = 'SOFT')

@@ -47,7 +47,9 @@ public final class BackfillCommand implements Callable<Integer> {
     double capacityShare;
 
     @Option(names = "--reset-checkpoint",
-            description = "When the backfill completes, restart the stream checkpoint at the trim horizon (after a stream gap).")
+            description = "After a stream gap or a replaced stream: restart the stream checkpoint when the backfill starts"
+                    + " (once per backfill, however often it is rerun), so the hourly exports carry every change made"
+                    + " during the scan.")
     boolean resetCheckpoint;
 
 
@@ -56,6 +58,11 @@ public final class BackfillCommand implements Callable<Integer> {
         String table = options.table;
         BackfillPartition partition = snapshot == null ? new BackfillPartition(table, Instant.now())
                 : BackfillPartition.parse(table, snapshot);
+        if (partition.snapshot().isAfter(Instant.now())) {
+            // The id dates every snapshot row; one later than the scan's start would beat changes the scan never saw.
+            throw usage("--snapshot " + snapshot + " is in the future; a backfill's id is the time its scan started"
+                    + " (leave it out to start a new backfill now)");
+        }
         if (totalSegments < 1 || totalSegments > 1_000_000) {
             throw usage("--total-segments must be from 1 to 1000000");
         }

@@ -18,6 +18,7 @@ import io.ddb2sf.stage.Manifest;
 import io.ddb2sf.stage.ManifestStore;
 import io.ddb2sf.stage.PartWriter;
 import io.ddb2sf.stage.ScratchDir;
+import io.ddb2sf.stage.ShardPosition;
 import io.ddb2sf.stage.StageKeys;
 import io.ddb2sf.stage.StageStore;
 import java.io.IOException;
@@ -33,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -53,6 +55,7 @@ import software.amazon.awssdk.services.dynamodb.model.ProvisionedThroughputExcee
 import software.amazon.awssdk.services.dynamodb.model.RequestLimitExceededException;
 import software.amazon.awssdk.services.dynamodb.model.ReturnConsumedCapacity;
 import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
+import software.amazon.awssdk.services.dynamodb.model.Shard;
 import software.amazon.awssdk.services.dynamodb.model.TableDescription;
 
 /**
@@ -108,6 +111,10 @@ public final class BackfillJob {
         log.printf("backfill %s: segments %s of %d on %d threads, %.0f RCU/s; resume with --snapshot %s%n",
                 p, plan.segments(), plan.totalSegments(), plan.threads(), budget.unitsPerSecond(), p.snapshotId());
 
+        // Before the first page: every change made from here on is then in the stream the hourly exports read, however
+        // long the scan takes (a checkpoint moved only at the end could point past records trimmed meanwhile).
+        boolean reset = plan.resetCheckpoint() && resetCheckpoint(table, p);
+
         Map<Integer, AtomicLong> progress = new ConcurrentHashMap<>();
         DoubleAdder consumed = new DoubleAdder();
         ExecutorService workers = Executors.newFixedThreadPool(plan.threads());
@@ -153,7 +160,6 @@ public final class BackfillJob {
         }
 
         Optional<Manifest> manifest = writeManifestIfComplete(p, table, schema, plan.totalSegments());
-        boolean reset = manifest.isPresent() && plan.resetCheckpoint() && resetCheckpoint(table);
         long items = mine.stream().mapToLong(SegmentState::items).sum();
         double rcu = mine.stream().mapToDouble(SegmentState::consumedRcu).sum();
         long seconds = Math.max(1, Duration.between(began, clock.instant()).toSeconds());
@@ -256,7 +262,7 @@ public final class BackfillJob {
                                   TypedValues.Counter misfits) {
         ItemJson.Documents docs = ItemJson.of(item);
         return new ChangeRow(TypedValues.keyText(table.keys(), item), TypedValues.of(table.typedColumns(), item, misfits),
-                "SNAPSHOT", p.version(), "0".repeat(40), false, docs.item(), docs.types(), null, p.id());
+                "SNAPSHOT", p.version(config.aws().streamTimestampPrecision()), "0".repeat(40), false, docs.item(), docs.types(), null, p.id());
     }
 
     private Optional<Manifest> writeManifestIfComplete(BackfillPartition p, TableConfig table, ChangeRowSchema schema,
@@ -272,7 +278,8 @@ public final class BackfillJob {
         }
         files.sort(Comparator.comparing(Manifest.FileEntry::key));
         long rows = rows(files);
-        Manifest m = new Manifest(Manifest.FORMAT_VERSION, table.name(), p.id(), p.version(), p.version(),
+        Instant version = p.version(config.aws().streamTimestampPrecision());
+        Manifest m = new Manifest(Manifest.FORMAT_VERSION, table.name(), p.id(), version, version,
                 new Manifest.Source("scan", null, new TreeMap<>(), new TreeMap<>()), schema.fingerprint(), files,
                 new Manifest.Totals(files.size(), rows, files.stream().mapToLong(Manifest.FileEntry::size).sum()),
                 new Manifest.ChangeCounts(0, 0, 0, 0, 0, rows));
@@ -283,18 +290,73 @@ public final class BackfillJob {
     }
 
     /**
-     * Points the stream checkpoint at the stream's trim horizon, keeping its hour: the next hourly export then reads
-     * every record the stream still holds, and the snapshot covers what it no longer does.
+     * Restarts the stream checkpoint for this backfill, once: later runs of the same backfill (a resumed scan, an
+     * Airflow retry, the other pods of a multi-pod backfill) find its id in the checkpoint and leave it alone, so no
+     * hour is exported twice. The hour stays, so the failed hour simply reruns. What restarts at the trim horizon is only
+     * what must: every shard of a new stream; in the same stream, the shards whose position was trimmed or whose
+     * parent is gone. Shards still readable from their position keep it (re-reading them would land changes twice).
+     *
+     * @return whether this run moved the checkpoint
      */
-    private boolean resetCheckpoint(TableConfig table) {
+    private boolean resetCheckpoint(TableConfig table, BackfillPartition p) {
         String arn = streams.streamArn(table);
-        Optional<CheckpointStore.Loaded> current = checkpoints.load(table.name());
-        Instant windowEnd = current.map(c -> c.checkpoint().windowEnd())
-                .orElse(clock.instant().truncatedTo(ChronoUnit.HOURS));
-        checkpoints.advance(table.name(), new Checkpoint(arn, windowEnd, new TreeMap<>()), current);
-        log.printf("backfill: checkpoint of %s reset to the stream's trim horizon; the next export is the hour starting %s%n",
-                table.name(), windowEnd);
-        return true;
+        for (int attempt = 0; ; attempt++) {
+            Optional<CheckpointStore.Loaded> current = checkpoints.load(table.name());
+            Optional<Checkpoint> c = current.map(CheckpointStore.Loaded::checkpoint);
+            if (c.isPresent() && resetByThisOrLater(c.get(), p)) {
+                log.printf("backfill %s: the stream checkpoint of %s was already restarted by backfill %s; left as it is%n",
+                        p, table.name(), c.get().resetBy());
+                return false;
+            }
+            Instant windowEnd = c.map(Checkpoint::windowEnd).orElse(clock.instant().truncatedTo(ChronoUnit.HOURS));
+            SortedMap<String, ShardPosition> shards = c.isPresent() && c.get().streamArn().equals(arn)
+                    ? readablePositions(arn, c.get().shards()) : new TreeMap<>();
+            try {
+                checkpoints.advance(table.name(), new Checkpoint(arn, windowEnd, shards, p.snapshotId()), current);
+            } catch (JobException e) {
+                // Another process of this backfill may have restarted it first: that is the same restart.
+                if (e.code() == ErrorCode.CHECKPOINT_CONFLICT && attempt == 0) {
+                    continue;
+                }
+                throw e;
+            }
+            log.printf("backfill %s: stream checkpoint of %s restarted (%s); the next export is the hour starting %s%n",
+                    p, table.name(), shards.isEmpty() ? "every shard from the trim horizon" : "trimmed shards from the trim"
+                            + " horizon, readable ones from their position", windowEnd);
+            return true;
+        }
+    }
+
+    /** A backfill is newer than another when its scan started later; ids sort like their instants. */
+    private static boolean resetByThisOrLater(Checkpoint c, BackfillPartition p) {
+        return c.resetBy() != null && BackfillPartition.parse(p.table(), c.resetBy()).snapshot().compareTo(p.snapshot()) >= 0;
+    }
+
+    /**
+     * The positions of the same stream that are still valid, plus an explicit trim-horizon start for every live shard
+     * the export could no longer place (its position was trimmed, or its parent is gone and was never finished).
+     */
+    private SortedMap<String, ShardPosition> readablePositions(String arn, SortedMap<String, ShardPosition> old) {
+        Map<String, Shard> live = new HashMap<>();
+        streams.shards(arn).forEach(s -> live.put(s.shardId(), s));
+        SortedMap<String, ShardPosition> kept = new TreeMap<>();
+        old.forEach((id, pos) -> {
+            if (pos.finished()) {
+                kept.put(id, pos);
+            } else if (live.containsKey(id)) {
+                boolean readable = pos.lastSequence() == null || streams.readableAfter(arn, id, pos.lastSequence());
+                kept.put(id, readable ? pos : new ShardPosition(null, null, false));
+            }
+        });
+        for (Shard s : live.values()) {
+            String parent = s.parentShardId();
+            boolean placed = kept.containsKey(s.shardId()) || parent == null || live.containsKey(parent)
+                    || kept.containsKey(parent);
+            if (!placed) {
+                kept.put(s.shardId(), new ShardPosition(null, null, false));
+            }
+        }
+        return kept;
     }
 
     private String stateKey(BackfillPartition p, int segment) {

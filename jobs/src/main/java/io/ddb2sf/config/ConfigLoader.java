@@ -11,6 +11,7 @@ import io.ddb2sf.config.ColumnSpec.ScalarType;
 import io.ddb2sf.config.TableConfig.DeleteMode;
 import java.io.IOException;
 import java.net.URI;
+import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -80,12 +81,13 @@ public final class ConfigLoader {
         allowOnly(tree, "", "aws", "stage", "snowflake", "tables");
 
         JsonNode aws = object(tree, "aws");
-        allowOnly(aws, "aws.", "region", "dynamodbEndpoint", "s3Endpoint", "maxAttempts");
+        allowOnly(aws, "aws.", "region", "dynamodbEndpoint", "s3Endpoint", "maxAttempts", "streamTimestampPrecision");
         PipelineConfig.Aws awsConfig = new PipelineConfig.Aws(
                 required(aws, "aws.region", "region"),
                 uri(aws, "aws.dynamodbEndpoint"),
                 uri(aws, "aws.s3Endpoint"),
-                integer(aws, "aws.maxAttempts", 8, 1, 50));
+                integer(aws, "aws.maxAttempts", 8, 1, 50),
+                precision(aws, "aws.streamTimestampPrecision"));
 
         JsonNode stage = object(tree, "stage");
         allowOnly(stage, "stage.", "bucket", "prefix", "partTargetMb", "rowGroupMb");
@@ -330,6 +332,25 @@ public final class ConfigLoader {
             return fallback;
         }
         return n;
+    }
+
+    /** An ISO-8601 duration from one millisecond to one hour; AWS's one second when absent. */
+    private Duration precision(JsonNode node, String at) {
+        Optional<String> v = optional(node, at.substring(at.lastIndexOf('.') + 1));
+        if (v.isEmpty()) {
+            return PipelineConfig.Aws.AWS_STREAM_TIMESTAMP_PRECISION;
+        }
+        try {
+            Duration d = Duration.parse(v.get());
+            if (d.toMillis() < 1 || d.compareTo(Duration.ofHours(1)) > 0) {
+                throw new IllegalArgumentException();
+            }
+            return d;
+        } catch (RuntimeException e) {
+            errors.add(at + " '" + v.get() + "' must be a duration from PT0.001S to PT1H, like PT1S (AWS) or PT1M"
+                    + " (DynamoDB Local)");
+            return PipelineConfig.Aws.AWS_STREAM_TIMESTAMP_PRECISION;
+        }
     }
 
     private static List<ColumnSpec> concat(List<ColumnSpec> a, List<ColumnSpec> b) {

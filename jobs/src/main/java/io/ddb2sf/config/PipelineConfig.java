@@ -4,6 +4,7 @@ import io.ddb2sf.ErrorCode;
 import io.ddb2sf.JobException;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -19,8 +20,16 @@ public record PipelineConfig(Aws aws, Stage stage, Snowflake snowflake, List<Tab
      * @param dynamodbEndpoint   endpoint override (DynamoDB Local), else the region's
      * @param s3Endpoint         endpoint override (a local S3 server), else the region's
      * @param maxAttempts        SDK attempts per call for throttling and 5xx before the job fails
+     * @param streamTimestampPrecision to what the stream stamps its records: AWS rounds ApproximateCreationDateTime
+     *                           down to the second (DynamoDB Streams API reference, StreamRecord:
+     *                           https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_StreamRecord.html),
+     *                           DynamoDB Local to the minute. Snapshot rows are versioned at the scan's start floored
+     *                           to it, so a snapshot never loses to a change it already contains.
      */
-    public record Aws(String region, Optional<URI> dynamodbEndpoint, Optional<URI> s3Endpoint, int maxAttempts) {}
+    public record Aws(String region, Optional<URI> dynamodbEndpoint, Optional<URI> s3Endpoint, int maxAttempts,
+                      Duration streamTimestampPrecision) {
+        public static final Duration AWS_STREAM_TIMESTAMP_PRECISION = Duration.ofSeconds(1);
+    }
 
     /**
      * @param bucket        the stage bucket

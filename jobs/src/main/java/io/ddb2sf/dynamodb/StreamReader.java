@@ -116,6 +116,19 @@ public final class StreamReader {
         return shards;
     }
 
+    /** Whether a shard can still be read after {@code afterSequence}: false once those records were trimmed. */
+    public boolean readableAfter(String streamArn, String shardId, String afterSequence) {
+        try {
+            iterator(streamArn, shardId, afterSequence);
+            return true;
+        } catch (JobException e) {
+            if (e.code() == ErrorCode.STREAM_GAP) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
     /**
      * Reads one shard after {@code afterSequence} (from its trim horizon when null) and hands each record within the
      * limit to {@code sink}, in order. {@code endingSequence} is the shard's EndingSequenceNumber when DescribeStream

@@ -94,14 +94,22 @@ public final class ExportJob {
                     to.put(shard.id, plan.rerun ? plan.expected.get(shard.id) : from);
                     continue;
                 }
-                StreamReader.ShardRead read = reader.read(arn, shard.id, shard.ending, from.lastSequence(), shard.limit, r -> {
-                    ChangeRow row = toRow(table, p, r, counts, misfits);
-                    writer.write(row, r.dynamodb().sequenceNumber());
-                    writer.rollIfFull();
-                    if (counts.rows % 100_000 == 0) {
-                        log.printf("export %s: %,d changes so far%n", p, counts.rows);
+                StreamReader.ShardRead read;
+                try {
+                    read = reader.read(arn, shard.id, shard.ending, from.lastSequence(), shard.limit, r -> {
+                        ChangeRow row = toRow(table, p, r, counts, misfits);
+                        writer.write(row, r.dynamodb().sequenceNumber());
+                        writer.rollIfFull();
+                        if (counts.rows % 100_000 == 0) {
+                            log.printf("export %s: %,d changes so far%n", p, counts.rows);
+                        }
+                    });
+                } catch (JobException e) {
+                    if (e.code() != ErrorCode.STREAM_GAP || plan.rerun) {
+                        throw e;
                     }
-                });
+                    throw gap(table, p, e.getMessage());
+                }
                 ShardPosition after = new ShardPosition(shard.parent, read.lastSequence(), read.finished());
                 to.put(shard.id, plan.rerun ? plan.expected.get(shard.id) : after);
                 if (plan.rerun && !java.util.Objects.equals(read.lastSequence(), plan.expected.get(shard.id).lastSequence())) {
@@ -138,8 +146,7 @@ public final class ExportJob {
             Checkpoint c = loaded.get().checkpoint();
             if (!c.streamArn().equals(arn)) {
                 throw new JobException(ErrorCode.STREAM_REPLACED, "the stream of " + table.name() + " was replaced ("
-                        + c.streamArn() + " -> " + arn + "): changes between the two streams may be lost. Backfill the table"
-                        + " with " + backfillCommand(table) + " (it moves the checkpoint to the new stream), then rerun");
+                        + c.streamArn() + " -> " + arn + "): changes made while no stream ran are missing. " + recovery(table, p));
             }
             if (c.windowEnd().isBefore(p.start())) {
                 throw new JobException(ErrorCode.CHECKPOINT_ORDER, "partitions of " + table.name() + " are exported in order;"
@@ -158,7 +165,7 @@ public final class ExportJob {
         shards.forEach(s -> live.add(s.shardId()));
         for (Map.Entry<String, ShardPosition> e : from.entrySet()) {
             if (!e.getValue().finished() && !live.contains(e.getKey())) {
-                throw gap(table, "shard " + e.getKey() + " was trimmed before it was read to its end");
+                throw gap(table, p, "shard " + e.getKey() + " was trimmed before it was read to its end");
             }
         }
         List<ShardPlan> plans = new ArrayList<>();
@@ -166,7 +173,7 @@ public final class ExportJob {
             String parent = s.parentShardId();
             boolean parentKnown = parent != null && (live.contains(parent) || from.containsKey(parent));
             if (!from.isEmpty() && !from.containsKey(s.shardId()) && parent != null && !parentKnown) {
-                throw gap(table, "shard " + s.shardId() + " descends from " + parent + ", which was never read and is gone");
+                throw gap(table, p, "shard " + s.shardId() + " descends from " + parent + ", which was never read and is gone");
             }
             String ending = s.sequenceNumberRange() == null ? null : s.sequenceNumberRange().endingSequenceNumber();
             plans.add(new ShardPlan(s.shardId(), parentKnown ? parent : null, StreamReader.Limit.before(p.end()), ending));
@@ -199,7 +206,8 @@ public final class ExportJob {
         if (at.isPresent() && !at.get().equals(p.start())) {
             return;
         }
-        checkpoints.advance(p.table(), new Checkpoint(arn, p.end(), to), loaded);
+        String resetBy = loaded.map(l -> l.checkpoint().resetBy()).orElse(null);
+        checkpoints.advance(p.table(), new Checkpoint(arn, p.end(), to, resetBy), loaded);
     }
 
     private ChangeRow toRow(TableConfig table, Partition p, Record r, Counts counts, TypedValues.Counter misfits) {
@@ -207,9 +215,19 @@ public final class ExportJob {
         return StreamChangeRows.of(table, p.id(), r, misfits);
     }
 
-    private JobException gap(TableConfig table, String what) {
+    private JobException gap(TableConfig table, Partition p, String what) {
         return new JobException(ErrorCode.STREAM_GAP, "stream gap in " + table.name() + ": " + what
-                + "; changes are missing. Close the gap with a backfill: " + backfillCommand(table));
+                + "; changes are missing. " + recovery(table, p));
+    }
+
+    /**
+     * The exact steps that close a gap or follow a replaced stream: the backfill restarts the stream checkpoint when it
+     * starts (once, however often it is rerun), its complete snapshot is a full refresh, and the failed hour then reruns.
+     */
+    static String recovery(TableConfig table, Partition p) {
+        String t = " --table " + table.name();
+        return "Run: ddb2sf backfill" + t + " --reset-checkpoint; then stage-validate, copy-load and merge-apply" + t
+                + " --backfill <id from its summary>; then rerun this hour (--start " + p.start() + " --end " + p.end() + ")";
     }
 
     static String backfillCommand(TableConfig table) {

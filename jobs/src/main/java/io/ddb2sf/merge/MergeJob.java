@@ -11,6 +11,7 @@ import io.ddb2sf.snowflake.Sql;
 import io.ddb2sf.snowflake.SqlTemplate;
 import io.ddb2sf.snowflake.Transaction;
 import io.ddb2sf.snowflake.WarehouseTables;
+import io.ddb2sf.stage.BackfillPartition;
 import io.ddb2sf.stage.StagePartition;
 import java.io.PrintStream;
 import java.sql.Connection;
@@ -21,6 +22,8 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.Map;
 
@@ -29,6 +32,10 @@ import java.util.Map;
  * in the ledger in the same transaction. Needs only the warehouse: the landed rows are the input.
  */
 public final class MergeJob {
+    /** How a version instant is bound: UTC wall time, as TIMESTAMP_NTZ columns hold it. */
+    private static final DateTimeFormatter VERSION_TEXT =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
+
     private final PipelineConfig config;
     private final ConnectionFactory warehouse;
     private final Migrator migrator;
@@ -57,30 +64,69 @@ public final class MergeJob {
             var merged = ledger.find(c, table.name(), p.id(), Ledger.Step.MERGE);
             if (merged.isPresent() && merged.get().manifestSha256().equals(loaded.manifestSha256())) {
                 log.printf("merge %s: already merged; nothing to do%n", p);
-                return new MergeSummary("merge-apply", p.id(), true, loaded.rows(), 0, 0, 0, millis(began));
+                return new MergeSummary("merge-apply", p.id(), true, loaded.rows(), 0, 0, 0, 0, millis(began));
             }
             long[] counts = Transaction.run(c, "merge " + p, Transaction.Name.of(Ledger.Step.MERGE, table.name(), p.id()), log, tx -> {
+                long refreshed = p instanceof BackfillPartition b ? fullRefresh(tx, table, b, loaded.rows()) : 0;
                 long[] n = merge(tx, table, p);
+                n[3] = refreshed;
                 ledger.record(tx, table.name(), p.id(), Ledger.Step.MERGE, loaded.manifestSha256(), loaded.rows(), 0);
                 return n;
             });
-            log.printf("merge %s: %,d inserted, %,d updated, %,d deleted%n", p, counts[0], counts[1], counts[2]);
-            return new MergeSummary("merge-apply", p.id(), false, loaded.rows(), counts[0], counts[1], counts[2], millis(began));
+            log.printf("merge %s: %,d inserted, %,d updated, %,d deleted (%,d keys the snapshot lacks)%n", p, counts[0],
+                    counts[1], counts[2], counts[3]);
+            return new MergeSummary("merge-apply", p.id(), false, loaded.rows(), counts[0], counts[1], counts[2], counts[3],
+                    millis(began));
         } catch (SQLException e) {
             throw Transaction.failed("merge " + p, e);
         }
     }
 
-    /** Runs the MERGE; returns rows inserted, updated, deleted as Snowflake reports them. */
+    /**
+     * A complete snapshot is a full refresh: lands a REMOVE, at the snapshot's version, for every live key it lacks that
+     * is older than it, so the MERGE that follows deletes (or marks) them. Only a whole snapshot may do this: a backfill
+     * has a manifest only once every segment is done, and its landed rows must be exactly the manifest's.
+     *
+     * @return the deletes landed
+     */
+    private long fullRefresh(Connection c, TableConfig table, BackfillPartition p, long manifestRows) throws SQLException {
+        try (PreparedStatement count = c.prepareStatement(SqlTemplate.load("count_landing_partition").render(Map.of(
+                "landing", Sql.ident(table.landingTable()))))) {
+            count.setString(1, p.id());
+            try (ResultSet rs = count.executeQuery()) {
+                long landed = rs.next() ? rs.getLong(1) : -1;
+                if (landed != manifestRows) {
+                    throw new JobException(ErrorCode.LOAD_MISMATCH, "backfill " + p + " has " + landed + " landed rows but"
+                            + " its manifest lists " + manifestRows + ", so it cannot act as a full refresh; rerun copy-load"
+                            + " --backfill " + p.snapshotId() + ", then merge-apply");
+                }
+            }
+        }
+        String version = VERSION_TEXT.format(p.version(config.aws().streamTimestampPrecision()));
+        try (PreparedStatement ps = c.prepareStatement(SqlTemplate.load("insert_full_refresh_removes").render(Map.of(
+                "target", Sql.ident(table.targetTable()),
+                "landing", Sql.ident(table.landingTable()),
+                "columns", WarehouseTables.columnNames(table))))) {
+            ps.setString(1, version);
+            ps.setString(2, p.fullRefreshId());
+            ps.setString(3, version);
+            ps.setString(4, p.id());
+            ps.setString(5, p.fullRefreshId());
+            return ps.executeUpdate();
+        }
+    }
+
+    /** Runs the MERGE; returns rows inserted, updated, deleted as Snowflake reports them (and a slot for the caller). */
     private long[] merge(Connection c, TableConfig table, StagePartition p) throws SQLException {
         String sql = SqlTemplate.load("merge_partition").render(Map.of(
                 "target", Sql.ident(table.targetTable()),
                 "landing", Sql.ident(table.landingTable()),
                 "columns", WarehouseTables.columnNames(table)));
-        long[] counts = new long[3];
+        long[] counts = new long[4];
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, table.deleteMode().name());
             ps.setString(2, p.id());
+            ps.setString(3, p instanceof BackfillPartition b ? b.fullRefreshId() : p.id());
             // Snowflake answers a MERGE with one row: number of rows inserted / updated / deleted.
             {
                 try (ResultSet rs = ps.executeQuery()) {

@@ -1,5 +1,9 @@
 package io.ddb2sf.merge;
 
-/** The JSON summary line of merge-apply. */
+/**
+ * The JSON summary line of merge-apply.
+ *
+ * @param fullRefreshDeletes keys a complete snapshot lacked (deleted while nothing streamed), removed by this merge
+ */
 public record MergeSummary(String job, String partition, boolean alreadyMerged, long partitionRows, long inserted,
-                           long updated, long deleted, long durationMs) {}
+                           long updated, long deleted, long fullRefreshDeletes, long durationMs) {}

@@ -7,15 +7,22 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "migrate", mixinStandardHelpOptions = true,
-        description = "Applies the sql/ migrations and creates the stage and every configured table's landing and"
-                + " analytics tables. Safe to run at any time and concurrently; the hourly DAG runs it first.")
+        description = "Applies the sql/ migrations and creates the stage and the configured tables' landing and"
+                + " analytics tables. Safe to run at any time and concurrently; each table's hourly DAG runs it first.")
 public final class MigrateCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "<file>", defaultValue = "${env:DDB2SF_CONFIG:-ddb2sf.yaml}",
             description = "Config file, YAML or JSON (default: $DDB2SF_CONFIG, else ddb2sf.yaml).")
     Path config;
 
+    @Option(names = "--table", paramLabel = "<name>",
+            description = "Only this table's landing and analytics tables (default: every configured table).")
+    String table;
+
     @Override
     public Integer call() {
-        return JobRunner.run(config, wiring -> wiring.migrateJob().run());
+        if (table != null) {
+            return JobRunner.run(config, table, wiring -> wiring.migrateJob().run(java.util.Optional.of(table)));
+        }
+        return JobRunner.run(config, wiring -> wiring.migrateJob().run(java.util.Optional.empty()));
     }
 }

@@ -33,16 +33,18 @@ public final class MigrateJob {
         this.log = log;
     }
 
-    public MigrateSummary run() {
+    /** Migrates, then creates the tables of {@code only} (a table name), or of every configured table. */
+    public MigrateSummary run(java.util.Optional<String> only) {
         Instant began = clock.instant();
         try (Connection c = warehouse.open()) {
             List<String> applied = migrator.migrate(c);
             log.printf("migrate: %s%n", applied.isEmpty() ? "every sql/ migration was already applied" : "applied " + applied);
             WarehouseTables tables = new WarehouseTables(config.snowflake());
-            for (TableConfig table : config.tables()) {
+            List<TableConfig> chosen = only.map(name -> List.of(config.table(name))).orElse(config.tables());
+            for (TableConfig table : chosen) {
                 tables.ensure(c, table);
             }
-            List<String> names = config.tables().stream().map(TableConfig::name).toList();
+            List<String> names = chosen.stream().map(TableConfig::name).toList();
             log.printf("migrate: stage and tables of %s in place%n", names);
             return new MigrateSummary("migrate", applied, names, Duration.between(began, clock.instant()).toMillis());
         } catch (SQLException e) {

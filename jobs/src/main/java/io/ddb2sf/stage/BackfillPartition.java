@@ -2,6 +2,7 @@ package io.ddb2sf.stage;
 
 import io.ddb2sf.ErrorCode;
 import io.ddb2sf.JobException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -44,12 +45,19 @@ public record BackfillPartition(String table, Instant snapshot) implements Stage
     }
 
     /**
-     * The version of every snapshot row: a minute before the scan began, floored to the minute. Stream records are
-     * stamped to the minute (DynamoDB Local) or approximately (AWS), so any change made from then on wins over the
-     * snapshot, and every change the scan may have missed is one of them.
+     * The version of every snapshot row (with a zero sequence): the scan's start floored to the stream's timestamp
+     * precision. A stream change stamped in that same unit may come after the scan started, so it wins (its sequence is
+     * above zero); one stamped in an earlier unit was made before the scan started, so the snapshot already contains
+     * it, or something newer, and the snapshot wins. A snapshot never loses to a change it already contains.
      */
-    public Instant version() {
-        return snapshot.truncatedTo(ChronoUnit.MINUTES).minus(1, ChronoUnit.MINUTES);
+    public Instant version(Duration streamTimestampPrecision) {
+        long unit = streamTimestampPrecision.toMillis();
+        return Instant.ofEpochMilli(Math.floorDiv(snapshot.toEpochMilli(), unit) * unit);
+    }
+
+    /** The partition that holds the deletes this snapshot found when it was merged as a full refresh. */
+    public String fullRefreshId() {
+        return id() + "/full-refresh";
     }
 
     @Override

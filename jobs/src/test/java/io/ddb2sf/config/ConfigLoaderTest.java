@@ -39,6 +39,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldTakeAwssSecondAsTheStreamTimestampPrecisionUnlessTold() throws Exception {
+        assertThat(load(VALID, Map.of()).aws().streamTimestampPrecision()).isEqualTo(java.time.Duration.ofSeconds(1));
+        String local = VALID.replace("aws: {region: eu-west-1}", "aws: {region: eu-west-1, streamTimestampPrecision: PT1M}");
+        assertThat(load(local, Map.of()).aws().streamTimestampPrecision()).isEqualTo(java.time.Duration.ofMinutes(1));
+        String bad = VALID.replace("aws: {region: eu-west-1}", "aws: {region: eu-west-1, streamTimestampPrecision: second}");
+        assertThatThrownBy(() -> load(bad, Map.of())).isInstanceOf(JobException.class)
+                .hasMessageContaining("aws.streamTimestampPrecision 'second' must be a duration");
+    }
+
+    @Test
     void shouldLetTheEnvironmentOverrideSecretsAndEndpoints() throws Exception {
         PipelineConfig c = load(VALID, Map.of("DDB2SF_SNOWFLAKE_USER", "FROM_ENV", "DDB2SF_S3_ENDPOINT", "http://127.0.0.1:9000"));
         assertThat(c.snowflake().user()).isEqualTo("FROM_ENV");

@@ -200,6 +200,179 @@ class BackfillIT {
         }
     }
 
+    @Test
+    void shouldRestartTheStreamCheckpointOnceHoweverOftenTheBackfillIsRerun() throws Exception {
+        LocalStack.TestTable t = stack.newTable("resetonce", "hard");
+        Instant[] hour = Fixtures.currentHour();
+        Instant next = hour[1].plus(java.time.Duration.ofHours(1));
+        String snapshot = new BackfillPartition(t.name(), Instant.now()).snapshotId();
+        List<String> backfill = List.of("backfill", "--table", t.name(), "--reset-checkpoint", "--snapshot", snapshot,
+                "--total-segments", "1", "--rcu-budget", "1000", "--config", configOf(t));
+        try (DynamoDbClient ddb = stack.dynamodb()) {
+            Fixtures.createTable(ddb, t.name());
+            for (int i = 0; i < 5; i++) {
+                Fixtures.put(ddb, t.name(), Fixtures.plain("x" + i, String.valueOf(i), i));
+            }
+            Cli.Result first = t.cli().exec(backfill);
+            assertThat(first.exitCode()).as(first.stderr()).isZero();
+            assertThat(first.summary().get("checkpointReset").asBoolean()).isTrue();
+            sync(t, hour[0], hour[1]);
+
+            // An Airflow retry of the finished scan task: the same backfill again.
+            Cli.Result retry = t.cli().exec(backfill);
+            assertThat(retry.exitCode()).as(retry.stderr()).isZero();
+
+            Fixtures.update(ddb, t.name(), Fixtures.key("x0", "0"), "SET label = :l", Map.of(":l", s("x0 again")), n -> { });
+            Fixtures.put(ddb, t.name(), Fixtures.plain("x5", "5", 5));
+            sync(t, hour[1], next);
+            try (Connection c = stack.snowflake(t.schema()); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT COUNT(*), COUNT(DISTINCT \"_SEQ\") FROM \"" + t.target()
+                         + "_CHANGES\" WHERE \"_OP\" <> 'SNAPSHOT'")) {
+                rs.next();
+                assertThat(rs.getLong(1)).as("stream changes landed: 7 made, each once").isEqualTo(7);
+                assertThat(rs.getLong(2)).isEqualTo(7);
+            }
+            assertThat(retry.summary().get("checkpointReset").asBoolean()).as(retry.stderr()).isFalse();
+            ddb.deleteTable(b -> b.tableName(t.name()));
+        }
+    }
+
+    /**
+     * A gap in the same stream (a shard the checkpoint had not finished is gone): the restart keeps the position of
+     * the shard that is still readable, so the records already exported from it are not landed a second time.
+     */
+    @Test
+    void shouldKeepReadableShardPositionsWhenRestartingAfterAGapInTheSameStream() throws Exception {
+        LocalStack.TestTable t = stack.newTable("samestream", "hard");
+        Instant[] hour = Fixtures.currentHour();
+        Instant next = hour[1].plus(java.time.Duration.ofHours(1));
+        try (DynamoDbClient ddb = stack.dynamodb(); var s3 = stack.s3()) {
+            Fixtures.createTable(ddb, t.name());
+            Fixtures.put(ddb, t.name(), Fixtures.plain("a", "1", 1));
+            sync(t, hour[0], hour[1]);
+            String key = t.prefix() + "/" + t.name() + "/_checkpoint.json";
+            String checkpoint = s3.getObjectAsBytes(b -> b.bucket(LocalStack.BUCKET).key(key)).asUtf8String();
+            String gone = checkpoint.replaceFirst("\"shards\" : \\{", "\"shards\" : { \"shardId-00000000000000000001-deadbeef\" : "
+                    + "{ \"lastSequence\" : \"000000000000000000001\", \"finished\" : false },");
+            assertThat(gone).isNotEqualTo(checkpoint);
+            s3.putObject(b -> b.bucket(LocalStack.BUCKET).key(key), software.amazon.awssdk.core.sync.RequestBody.fromString(gone));
+            Fixtures.put(ddb, t.name(), Fixtures.plain("b", "2", 2));
+
+            Cli.Result failed = t.cli().run("export-increment", t.name(), hour[1].toString(), next.toString());
+            assertThat(failed.error()).contains("DDB2SF-1001", "ddb2sf backfill --table " + t.name() + " --reset-checkpoint");
+            String snapshot = new BackfillPartition(t.name(), Instant.now()).snapshotId();
+            Cli.Result backfill = t.cli().exec(List.of("backfill", "--table", t.name(), "--reset-checkpoint", "--snapshot",
+                    snapshot, "--total-segments", "1", "--rcu-budget", "1000", "--config", configOf(t)));
+            assertThat(backfill.exitCode()).as(backfill.stderr()).isZero();
+            for (String job : List.of("stage-validate", "copy-load", "merge-apply")) {
+                Cli.Result r = t.cli().exec(List.of(job, "--table", t.name(), "--backfill", snapshot, "--config", configOf(t)));
+                assertThat(r.exitCode()).as(job + ": " + r.stderr()).isZero();
+            }
+            sync(t, hour[1], next);
+            try (Connection c = stack.snowflake(t.schema())) {
+                assertThat(Snapshots.rows(c, "SELECT \"PK\", \"_OP\" FROM \"" + t.target() + "_CHANGES\" WHERE \"_OP\" <> 'SNAPSHOT'"
+                        + " ORDER BY 1").values()).as("each stream change landed once").containsExactly("a\u0001INSERT\u0001",
+                        "b\u0001INSERT\u0001");
+                assertThat(Snapshots.diff(Snapshots.source(ddb, t.name()), Snapshots.target(c, t.target()))).isEmpty();
+            }
+            ddb.deleteTable(b -> b.tableName(t.name()));
+        }
+    }
+
+    /**
+     * A backfill that outlasts the stream's retention: changes made during the scan to items already scanned are
+     * exported by the hours that run during the scan (the checkpoint restarted when the backfill started), so when
+     * the stream has trimmed them by the time the scan ends, nothing is lost.
+     */
+    @Test
+    void shouldKeepChangesMadeDuringALongBackfillAfterTheStreamTrimmedThem() throws Exception {
+        LocalStack.TestTable t = stack.newTable("longscan", "hard");
+        Instant[] hour = Fixtures.currentHour();
+        Instant h1 = hour[1];
+        Instant h2 = h1.plus(java.time.Duration.ofHours(1));
+        int items = 1500;
+        String snapshot = new BackfillPartition(t.name(), Instant.now()).snapshotId();
+        try (DynamoDbClient ddb = stack.dynamodb(); var s3 = stack.s3()) {
+            Fixtures.createTable(ddb, t.name());
+            Random random = new Random(13);
+            for (int i = 0; i < items; i++) {
+                Map<String, AttributeValue> item = new java.util.HashMap<>(Fixtures.plain("l-" + i, String.valueOf(i), i));
+                byte[] noise = new byte[1500];
+                random.nextBytes(noise);
+                item.put("noise", AttributeValue.fromS(java.util.Base64.getEncoder().encodeToString(noise)));
+                Fixtures.put(ddb, t.name(), item);
+            }
+            sync(t, hour[0], h1);
+            // The stream is replaced: the next hour fails with DDB2SF-1002 until a backfill restarts the checkpoint.
+            ddb.updateTable(b -> b.tableName(t.name()).streamSpecification(x -> x.streamEnabled(false)));
+            ddb.updateTable(b -> b.tableName(t.name()).streamSpecification(x -> x.streamEnabled(true)
+                    .streamViewType(software.amazon.awssdk.services.dynamodb.model.StreamViewType.NEW_AND_OLD_IMAGES)));
+
+            Process scan = t.cli().start(List.of("backfill", "--table", t.name(), "--reset-checkpoint", "--snapshot", snapshot,
+                    "--total-segments", "1", "--rcu-budget", "25", "--config", configOf(t)));
+            String state = t.prefix() + "/" + t.name() + "/backfill=" + snapshot + "/_segments/segment-0000.json";
+            long deadline = System.currentTimeMillis() + 120_000;
+            while (!exists(s3, state)) {
+                assertThat(System.currentTimeMillis()).as("the first part was checkpointed").isLessThan(deadline);
+                assertThat(scan.isAlive()).as("backfill still running").isTrue();
+                Thread.sleep(200);
+            }
+            // Items the scan has passed (in its order, before the position it saved) change while it goes on.
+            var saved = Json.mapper().readTree(s3.getObjectAsBytes(b -> b.bucket(LocalStack.BUCKET).key(state)).asByteArray())
+                    .path("lastEvaluatedKey").path("pk").path("S").asText();
+            List<Map<String, AttributeValue>> order = new ArrayList<>();
+            ddb.scanPaginator(b -> b.tableName(t.name()).segment(0).totalSegments(1).projectionExpression("pk, sk")).items()
+                    .forEach(order::add);
+            List<String> scanned = order.stream().map(k -> k.get("pk").s()).takeWhile(pk -> !pk.equals(saved)).limit(20).toList();
+            assertThat(scanned).hasSize(20);
+            for (String pk : scanned) {
+                Fixtures.update(ddb, t.name(), Fixtures.key(pk, pk.substring(2)), "SET label = :l",
+                        Map.of(":l", s("changed during the scan")), n -> { });
+            }
+            // The hourly export that runs while the scan goes on.
+            Cli.Result during = t.cli().run("export-increment", t.name(), h1.toString(), h2.toString());
+            assertThat(scan.isAlive()).as("the export ran during the scan").isTrue();
+            assertThat(scan.waitFor()).as("backfill exit code").isZero();
+
+            // By the time the scan ends the stream has trimmed everything written so far.
+            TrimmedStream[] trimmed = new TrimmedStream[1];
+            Instant nextHour = during.exitCode() == 0 ? h2 : h1;
+            t.exportThrough(real -> trimmed[0] = new TrimmedStream(real), nextHour, nextHour.plus(java.time.Duration.ofHours(1)));
+            assertThat(trimmed[0].trimmedRecords).as("records trimmed").isGreaterThanOrEqualTo(20);
+            for (String job : List.of("stage-validate", "copy-load", "merge-apply")) {
+                Cli.Result r = t.cli().exec(List.of(job, "--table", t.name(), "--backfill", snapshot, "--config", configOf(t)));
+                assertThat(r.exitCode()).as(job + ": " + r.stderr()).isZero();
+            }
+            for (Instant start = h1; start.isBefore(nextHour.plus(java.time.Duration.ofHours(1))); start = start.plus(java.time.Duration.ofHours(1))) {
+                for (String job : List.of("stage-validate", "copy-load", "merge-apply")) {
+                    Cli.Result r = t.cli().run(job, t.name(), start.toString(), start.plus(java.time.Duration.ofHours(1)).toString());
+                    assertThat(r.exitCode()).as(job + " " + start + ": " + r.stderr()).isZero();
+                }
+            }
+            try (Connection c = stack.snowflake(t.schema())) {
+                assertThat(Snapshots.diff(Snapshots.source(ddb, t.name()), Snapshots.target(c, t.target())))
+                        .as("changes made during the scan, then trimmed").isEmpty();
+            }
+            assertThat(during.exitCode()).as(during.stderr()).isZero();
+            ddb.deleteTable(b -> b.tableName(t.name()));
+        }
+    }
+
+    @Test
+    void shouldRefuseABackfillIdInTheFuture() throws Exception {
+        LocalStack.TestTable t = stack.newTable("future", "hard");
+        String later = new BackfillPartition(t.name(), Instant.now().plus(java.time.Duration.ofHours(1))).snapshotId();
+        Cli.Result r = t.cli().exec(List.of("backfill", "--table", t.name(), "--snapshot", later, "--rcu-budget", "100",
+                "--config", configOf(t)));
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.error()).contains("DDB2SF-0004", "--snapshot " + later + " is in the future");
+    }
+
+    private static void sync(LocalStack.TestTable t, Instant start, Instant end) {
+        Cli.Result r = t.cli().run("sync", t.name(), start.toString(), end.toString());
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+    }
+
     private static boolean exists(software.amazon.awssdk.services.s3.S3Client s3, String key) {
         try {
             s3.headObject(b -> b.bucket(LocalStack.BUCKET).key(key));

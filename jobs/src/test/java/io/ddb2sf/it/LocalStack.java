@@ -38,11 +38,22 @@ public final class LocalStack {
     private final URI dynamodb;
     private final URI s3;
     private final String snowflakeUrl;
+    /** What the configs say the stream's timestamps are precise to: DynamoDB Local's minute, as a stand-in for AWS. */
+    private final String streamPrecision;
 
-    private LocalStack(URI dynamodb, URI s3, String snowflakeUrl) {
+    private LocalStack(URI dynamodb, URI s3, String snowflakeUrl, String streamPrecision) {
         this.dynamodb = dynamodb;
         this.s3 = s3;
         this.snowflakeUrl = snowflakeUrl;
+        this.streamPrecision = streamPrecision;
+    }
+
+    /**
+     * The same servers, with configs that declare AWS's stream timestamps (to the second); for tests that show the
+     * stream through a view stamping records to the second, as AWS does.
+     */
+    public LocalStack withAwsStreamTimestamps() {
+        return new LocalStack(dynamodb, s3, snowflakeUrl, "PT1S");
     }
 
     public static LocalStack fromEnvironment() {
@@ -52,7 +63,7 @@ public final class LocalStack {
         if (d == null || s == null || sf == null) {
             fail("the local stack is not running: run the tests with scripts/test (or scripts/stack up; source .stack/env)");
         }
-        return new LocalStack(URI.create(d), URI.create(s), sf);
+        return new LocalStack(URI.create(d), URI.create(s), sf, "PT1M");
     }
 
     public DynamoDbClient dynamodb() {
@@ -110,6 +121,7 @@ public final class LocalStack {
                   dynamodbEndpoint: %s
                   s3Endpoint: %s
                   maxAttempts: 2
+                  streamTimestampPrecision: %s
                 stage:
                   bucket: %s
                   prefix: %s
@@ -124,7 +136,7 @@ public final class LocalStack {
                   storageIntegration: LOCAL_S3
                 tables:
                 %s
-                """.formatted(dynamodb, s3, BUCKET, prefix, snowflakeUrl, DATABASE, schema, tablesYaml.indent(2));
+                """.formatted(dynamodb, s3, streamPrecision, BUCKET, prefix, snowflakeUrl, DATABASE, schema, tablesYaml.indent(2));
         Path file = Files.createTempFile("ddb2sf-it-", ".yaml");
         Files.writeString(file, yaml);
         file.toFile().deleteOnExit();

@@ -51,4 +51,31 @@ class SoftDeleteIT {
                     "user-deleted\u0001REMOVE\u0001TRUE\u0001FALSE\u0001item 2\u0001");
         }
     }
+
+    @Test
+    void shouldKeepTheLastStateOfAnItemUpdatedAndDeletedInTheSameHour() throws Exception {
+        LocalStack stack = LocalStack.fromEnvironment();
+        LocalStack.TestTable soft = stack.newTable("softlast", "soft");
+        Instant[] hour = Fixtures.currentHour();
+        Instant after = hour[1].plus(java.time.Duration.ofHours(1));
+        try (DynamoDbClient ddb = stack.dynamodb()) {
+            Fixtures.createTable(ddb, soft.name());
+            Fixtures.put(ddb, soft.name(), Fixtures.plain("k", "1", 100));                       // v1: price 1.00
+            Cli.Result first = soft.cli().run("sync", soft.name(), hour[0].toString(), hour[1].toString());
+            assertThat(first.exitCode()).as(first.stderr()).isZero();
+
+            Fixtures.update(ddb, soft.name(), Fixtures.key("k", "1"), "SET label = :l, price = :p",   // v2
+                    Map.of(":l", Fixtures.s("v2"), ":p", n("2.50")), names -> { });
+            ddb.deleteItem(b -> b.tableName(soft.name()).key(Fixtures.key("k", "1")));
+            Cli.Result second = soft.cli().run("sync", soft.name(), hour[1].toString(), after.toString());
+            assertThat(second.exitCode()).as(second.stderr()).isZero();
+            ddb.deleteTable(b -> b.tableName(soft.name()));
+        }
+        try (Connection c = stack.snowflake(soft.schema())) {
+            Map<String, String> rows = Snapshots.rows(c, "SELECT \"_OP\", \"_DELETED_AT\" IS NOT NULL, \"_ITEM\":label::VARCHAR,"
+                    + " \"PRICE\" FROM \"" + soft.target() + "\"");
+            assertThat(rows.values()).as("the deleted row keeps v2, the state the REMOVE carries")
+                    .containsExactly("REMOVE\u0001TRUE\u0001v2\u00012.50\u0001");
+        }
+    }
 }

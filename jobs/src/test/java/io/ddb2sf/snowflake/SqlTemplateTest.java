@@ -35,8 +35,22 @@ class SqlTemplateTest {
                 "target", Sql.ident("T"),
                 "landing", Sql.ident("T_CHANGES"),
                 "columns", List.of(Map.of("column", Sql.ident("PK")), Map.of("column", Sql.ident("A\"B")))));
-        assertThat(sql).contains("MERGE INTO \"T\" t", "FROM \"T_CHANGES\" c", "\"PK\" = s.\"PK\",", "\"A\"\"B\" = s.\"A\"\"B\",")
+        assertThat(sql).contains("MERGE INTO \"T\" t", "FROM \"T_CHANGES\" c",
+                        "\"PK\" = IFF(s.\"_ITEM\" IS NULL, t.\"PK\", s.\"PK\"),",
+                        "\"A\"\"B\" = IFF(s.\"_ITEM\" IS NULL, t.\"A\"\"B\", s.\"A\"\"B\"),")
                 .doesNotContain("{{");
+    }
+
+    @Test
+    void shouldRenderTheFullRefreshDeletesWithEveryTypedColumn() {
+        String sql = SqlTemplate.load("insert_full_refresh_removes").render(Map.of(
+                "target", Sql.ident("T"),
+                "landing", Sql.ident("T_CHANGES"),
+                "columns", List.of(Map.of("column", Sql.ident("PK")), Map.of("column", Sql.ident("A\"B")))));
+        assertThat(sql).contains("INSERT INTO \"T_CHANGES\" (\"_KEY\", \"PK\", \"A\"\"B\", \"_OP\"",
+                        "SELECT t.\"_KEY\", t.\"PK\", t.\"A\"\"B\", 'REMOVE'", "FROM \"T\" t")
+                .doesNotContain("{{");
+        assertThat(sql.chars().filter(ch -> ch == '?').count()).isEqualTo(5);
     }
 
     @Test
