@@ -100,8 +100,9 @@ public record TableStatus(String table, Health health, List<String> problems, Ch
         CheckpointStatus checkpoint = facts.checkpoint().map(c -> checkpointStatus(c, now)).orElse(null);
         if (checkpoint == null) {
             health = Health.AT_RISK;
-            problems.add(facts.table() + " has no stream checkpoint, so nothing keeps its changes before the stream trims them"
-                    + " after 24 h: run export-increment for the last hour (first run), or backfill --reset-checkpoint");
+            problems.add(facts.table() + " has no stream checkpoint: nothing was exported yet, and the stream keeps changes"
+                    + " only 24 h; run export-increment for the last hour (first run), or backfill --table " + facts.table()
+                    + " --reset-checkpoint");
         } else if (Duration.between(checkpoint.windowEnd(), now).compareTo(limits.maxCheckpointAge()) > 0) {
             health = Health.AT_RISK;
             problems.add(checkpoint.hoursLeft() > 0
