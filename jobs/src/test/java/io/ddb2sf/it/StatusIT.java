@@ -96,7 +96,7 @@ class StatusIT {
     }
 
     @Test
-    void shouldReportATableAtRiskWithTheHoursLeftWhenItsCheckpointIsOld() throws Exception {
+    void shouldReportATableAtRiskWithTheHoursLeftWhenItsCheckpointIsOldAndTheBackfillInProgress() throws Exception {
         LocalStack stack = LocalStack.fromEnvironment();
         LocalStack.TestTable t = stack.newTable("status_risk", "hard");
         try (DynamoDbClient ddb = stack.dynamodb()) {
@@ -107,6 +107,13 @@ class StatusIT {
                 run(t, "export-increment", old);
                 Cli.Result migrate = t.cli().exec(List.of("migrate", "--config", t.cli().config().toString()));
                 assertThat(migrate.exitCode()).as(migrate.stderr()).isZero();
+                // The backfill that will close the gap, started by a process that scans half of its segments.
+                for (int i = 0; i < 8; i++) {
+                    Fixtures.put(ddb, t.name(), Fixtures.plain("item-" + i, String.valueOf(i), i));
+                }
+                Cli.Result backfill = t.cli().exec(List.of("backfill", "--table", t.name(), "--config", t.cli().config().toString(),
+                        "--total-segments", "4", "--segment", "0,1", "--rcu-budget", "100"));
+                assertThat(backfill.exitCode()).as(backfill.stderr()).isZero();
 
                 Cli.Result json = status(t, "--json");
                 assertThat(json.exitCode()).as(json.stderr()).isEqualTo(3);
@@ -123,6 +130,13 @@ class StatusIT {
                 assertThat(left).isLessThanOrEqualTo(24 - age).isGreaterThan(24 - age - 0.11);
                 assertThat(json.stderr()).contains("ddb2sf: DDB2SF-1010: " + t.name() + ": checkpoint is",
                         String.format("%.1f h left", left), "export the hours from " + windowEnd + " on now");
+                assertThat(table.get("backfills")).singleElement().satisfies(b -> {
+                    assertThat(b.get("backfillId").asText()).isEqualTo(backfill.summary().get("backfillId").asText());
+                    assertThat(b.get("state").asText()).isEqualTo("scanning");
+                    assertThat(b.get("segmentsDone").asInt()).isEqualTo(2);
+                    assertThat(b.get("totalSegments").asInt()).isEqualTo(4);
+                    assertThat(b.get("items").asLong()).isEqualTo(backfill.summary().get("items").asLong());
+                });
                 // The old hour itself is exported and not loaded: listed too.
                 assertThat(table.get("unmerged")).singleElement()
                         .satisfies(u -> assertThat(u.get("start").asText()).isEqualTo(old.toString()));
