@@ -24,12 +24,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.EnumSet;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -62,7 +61,7 @@ public final class StatusJob {
         Instant since = now.truncatedTo(ChronoUnit.HOURS).minus(limits.lookback());
         List<String> tables = only.map(t -> List.of(config.table(t).name()))
                 .orElseGet(() -> config.tables().stream().map(t -> t.name()).toList());
-        Map<String, Map<String, Set<Ledger.Step>>> ledger = ledger(tables, since);
+        Map<String, Map<String, Map<Ledger.Step, String>>> ledger = ledger(tables, since);
         List<TableStatus> statuses = new ArrayList<>();
         for (String table : tables) {
             TableFacts facts = new TableFacts(table, checkpoints.load(table).map(CheckpointStore.Loaded::checkpoint),
@@ -73,16 +72,18 @@ public final class StatusJob {
     }
 
     /** Hours from {@code since} on that have a manifest: one listing from that hour's folder on (keys sort by time). */
-    private List<Partition> exportedHours(String table, Instant since) {
+    private List<TableFacts.Exported> exportedHours(String table, Instant since) {
         String first = keys.partitionPrefix(new Partition(table, since, since.plus(Duration.ofHours(1))));
         String startAfter = first.substring(0, first.length() - 1);
-        return store.listAfter(keys.hoursPrefix(table), startAfter).stream()
-                .map(S3Object::key)
-                .map(keys::parseManifest)
-                .flatMap(Optional::stream)
-                .filter(p -> p instanceof Partition && p.table().equals(table))
-                .map(p -> (Partition) p)
-                .toList();
+        List<TableFacts.Exported> out = new ArrayList<>();
+        for (S3Object o : store.listAfter(keys.hoursPrefix(table), startAfter)) {
+            Optional<StagePartition> p = keys.parseManifest(o.key());
+            if (p.isPresent() && p.get() instanceof Partition hour && hour.table().equals(table)) {
+                // The sha-256 of the bytes, as copy-load records it in the ledger (ManifestStore.loadRaw).
+                store.get(o.key()).ifPresent(v -> out.add(new TableFacts.Exported(hour, StageStore.sha256(v.bytes()))));
+            }
+        }
+        return out;
     }
 
     private List<TableFacts.Backfill> backfills(String table) {
@@ -120,20 +121,20 @@ public final class StatusJob {
     }
 
     /** Per table, the steps the ledger records per partition: hours from {@code since} on, and every backfill. */
-    private Map<String, Map<String, Set<Ledger.Step>>> ledger(List<String> tables, Instant since) {
-        Map<String, Map<String, Set<Ledger.Step>>> out = new HashMap<>();
+    private Map<String, Map<String, Map<Ledger.Step, String>>> ledger(List<String> tables, Instant since) {
+        Map<String, Map<String, Map<Ledger.Step, String>>> out = new HashMap<>();
         try (Connection c = warehouse.open();
              PreparedStatement ps = c.prepareStatement(SqlTemplate.load("ledger_status").render())) {
             for (String table : tables) {
-                Map<String, Set<Ledger.Step>> steps = new HashMap<>();
+                Map<String, Map<Ledger.Step, String>> steps = new HashMap<>();
                 ps.setString(1, table);
                 ps.setString(2, new Partition(table, since, since.plus(Duration.ofHours(1))).id());
                 // Every hour id starts with "<table>/dt="; backfill ids ("<table>/backfill=...") sort before it.
                 ps.setString(3, table + "/dt=");
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        steps.computeIfAbsent(rs.getString(1), k -> EnumSet.noneOf(Ledger.Step.class))
-                                .add(Ledger.Step.valueOf(rs.getString(2)));
+                        steps.computeIfAbsent(rs.getString(1), k -> new EnumMap<>(Ledger.Step.class))
+                                .put(Ledger.Step.valueOf(rs.getString(2)), rs.getString(3));
                     }
                 }
                 out.put(table, steps);

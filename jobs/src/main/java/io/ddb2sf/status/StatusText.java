@@ -49,7 +49,11 @@ final class StatusText {
             out.println(t.table() + ":");
             t.problems().forEach(p -> out.println("  " + t.health().name() + ": " + p));
             t.unmerged().forEach(u -> out.printf("  unmerged %s  %s, ended %.1f h ago%n", u.partition(),
-                    u.state().equals("loaded") ? "loaded, not merged" : "exported, not loaded", u.ageHours()));
+                    switch (u.state()) {
+                case "loaded" -> "loaded, not merged";
+                case "manifest-changed" -> "manifest changed since it was loaded, to be loaded again";
+                default -> "exported, not loaded";
+            }, u.ageHours()));
             t.backfills().forEach(b -> out.printf("  backfill %s  %s, %d of %s segments done, %,d items%n", b.backfillId(),
                     b.state(), b.segmentsDone(), b.totalSegments() == 0 ? "?" : String.valueOf(b.totalSegments()), b.items()));
         }

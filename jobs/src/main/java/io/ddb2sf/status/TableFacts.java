@@ -7,24 +7,27 @@ import io.ddb2sf.stage.Partition;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * What the stage and the ledger hold for one table, as read: nothing derived yet.
  *
  * @param checkpoint    the stream checkpoint, if any
- * @param exportedHours hours within the lookback that have a manifest
- * @param ledger        the steps recorded per partition id (hours within the lookback and every backfill)
+ * @param exportedHours hours within the lookback that have a manifest, with the manifest's sha-256
+ * @param ledger        per partition id (hours within the lookback and every backfill), the steps recorded and the
+ *                      sha-256 of the manifest content each applied
  * @param backfills     every backfill folder of the table
  */
-public record TableFacts(String table, Optional<Checkpoint> checkpoint, List<Partition> exportedHours,
-                         Map<String, Set<Ledger.Step>> ledger, List<Backfill> backfills) {
+public record TableFacts(String table, Optional<Checkpoint> checkpoint, List<Exported> exportedHours,
+                         Map<String, Map<Ledger.Step, String>> ledger, List<Backfill> backfills) {
 
     public TableFacts {
         exportedHours = List.copyOf(exportedHours);
         ledger = Map.copyOf(ledger);
         backfills = List.copyOf(backfills);
     }
+
+    /** An hour with a manifest; {@code manifestSha256} names its content, as the ledger does. */
+    public record Exported(Partition hour, String manifestSha256) {}
 
     /**
      * One backfill as its folder shows it.

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -67,7 +68,10 @@ public record TableStatus(String table, Health health, List<String> problems, Ch
      */
     public record CheckpointStatus(Instant windowEnd, double ageHours, Instant trimDeadline, double hoursLeft) {}
 
-    /** @param state "exported" (not loaded) or "loaded" (not merged); {@code ageHours}: since the hour ended */
+    /**
+     * @param state "exported" (not loaded), "loaded" (not merged), or "manifest-changed" (loaded from other manifest
+     *              content than the stage holds now: copy-load will load it again); {@code ageHours}: since it ended
+     */
     public record UnmergedHour(String partition, Instant start, String state, double ageHours) {}
 
     /** @param state "scanning", "scanned" (not loaded) or "loaded" (not merged) */
@@ -115,25 +119,32 @@ public record TableStatus(String table, Health health, List<String> problems, Ch
                             checkpoint.windowEnd(), facts.table()));
         }
 
-        List<Partition> hours = facts.exportedHours().stream().sorted(Comparator.comparing(Partition::start)).toList();
+        List<TableFacts.Exported> exported = facts.exportedHours().stream()
+                .sorted(Comparator.comparing(e -> e.hour().start())).toList();
+        List<Partition> hours = exported.stream().map(TableFacts.Exported::hour).toList();
         List<UnmergedHour> unmerged = new ArrayList<>();
         Instant mergedThrough = hours.isEmpty() ? null : hours.get(hours.size() - 1).end();
         Instant newestLoaded = null;
         Instant newestMerged = null;
-        for (Partition h : hours) {
-            Set<Ledger.Step> steps = facts.ledger().getOrDefault(h.id(), Set.of());
-            if (steps.contains(Ledger.Step.LOAD)) {
+        for (TableFacts.Exported e : exported) {
+            Partition h = e.hour();
+            Map<Ledger.Step, String> steps = facts.ledger().getOrDefault(h.id(), Map.of());
+            // A step counts only for the manifest content it applied: a manifest changed since (re-exported) is
+            // loaded again by the next copy-load, which also forgets the merge.
+            boolean loaded = e.manifestSha256().equals(steps.get(Ledger.Step.LOAD));
+            boolean merged = loaded && e.manifestSha256().equals(steps.get(Ledger.Step.MERGE));
+            if (loaded) {
                 newestLoaded = h.start();
             }
-            if (steps.contains(Ledger.Step.MERGE)) {
+            if (merged) {
                 newestMerged = h.start();
                 continue;
             }
             if (unmerged.isEmpty()) {
                 mergedThrough = h.start();
             }
-            unmerged.add(new UnmergedHour(h.id(), h.start(), steps.contains(Ledger.Step.LOAD) ? "loaded" : "exported",
-                    hours(Duration.between(h.end(), now))));
+            String state = loaded ? "loaded" : steps.containsKey(Ledger.Step.LOAD) ? "manifest-changed" : "exported";
+            unmerged.add(new UnmergedHour(h.id(), h.start(), state, hours(Duration.between(h.end(), now))));
         }
         List<UnmergedHour> overdue = unmerged.stream()
                 .filter(u -> Duration.between(u.start().plus(Duration.ofHours(1)), now).compareTo(limits.maxUnmergedAge()) > 0)
@@ -146,7 +157,7 @@ public record TableStatus(String table, Health health, List<String> problems, Ch
         }
 
         List<BackfillStatus> backfills = facts.backfills().stream()
-                .map(b -> backfillStatus(b, facts.ledger().getOrDefault(b.partition().id(), Set.of())))
+                .map(b -> backfillStatus(b, facts.ledger().getOrDefault(b.partition().id(), Map.of()).keySet()))
                 .flatMap(Optional::stream)
                 .toList();
 

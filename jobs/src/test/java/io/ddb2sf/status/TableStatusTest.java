@@ -6,13 +6,13 @@ import io.ddb2sf.snowflake.Ledger;
 import io.ddb2sf.stage.BackfillPartition;
 import io.ddb2sf.stage.Checkpoint;
 import io.ddb2sf.stage.Partition;
+import io.ddb2sf.stage.StagePartition;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
@@ -30,15 +30,21 @@ class TableStatusTest {
         return Optional.of(new Checkpoint("arn:stream", windowEnd, new TreeMap<>()));
     }
 
-    private static TableFacts facts(Optional<Checkpoint> checkpoint, List<Partition> hours, Map<String, Set<Ledger.Step>> ledger,
-                                    List<TableFacts.Backfill> backfills) {
-        return new TableFacts("orders", checkpoint, hours, ledger, backfills);
+    /** Every hour's manifest has the content "sha-of-<id>". */
+    private static TableFacts facts(Optional<Checkpoint> checkpoint, List<Partition> hours,
+                                    Map<String, Map<Ledger.Step, String>> ledger, List<TableFacts.Backfill> backfills) {
+        return new TableFacts("orders", checkpoint, hours.stream().map(h -> new TableFacts.Exported(h, sha(h))).toList(),
+                ledger, backfills);
     }
 
-    private static Map<String, Set<Ledger.Step>> merged(Partition... hours) {
-        Map<String, Set<Ledger.Step>> ledger = new HashMap<>();
+    private static String sha(StagePartition p) {
+        return "sha-of-" + p.id();
+    }
+
+    private static Map<String, Map<Ledger.Step, String>> merged(Partition... hours) {
+        Map<String, Map<Ledger.Step, String>> ledger = new HashMap<>();
         for (Partition h : hours) {
-            ledger.put(h.id(), Set.of(Ledger.Step.LOAD, Ledger.Step.MERGE));
+            ledger.put(h.id(), Map.of(Ledger.Step.LOAD, sha(h), Ledger.Step.MERGE, sha(h)));
         }
         return ledger;
     }
@@ -104,8 +110,8 @@ class TableStatusTest {
 
     @Test
     void shouldListHoursExportedButNotMergedAndCountTheLagFromTheOldest() {
-        Map<String, Set<Ledger.Step>> ledger = merged(hour(3), hour(1));
-        ledger.put(hour(2).id(), Set.of(Ledger.Step.LOAD));
+        Map<String, Map<Ledger.Step, String>> ledger = merged(hour(3), hour(1));
+        ledger.put(hour(2).id(), Map.of(Ledger.Step.LOAD, sha(hour(2))));
         TableStatus s = TableStatus.assess(facts(checkpointAt(hour(0).start()), List.of(hour(3), hour(2), hour(1), hour(0)),
                 ledger, List.of()), LIMITS, NOW);
 
@@ -119,6 +125,22 @@ class TableStatusTest {
         assertThat(s.mergedThrough()).isEqualTo(hour(2).start());
         assertThat(s.lagHours()).isEqualTo(2.5);
         assertThat(s.health()).isEqualTo(TableStatus.Health.OK); // 1.5 h since it ended < 3 h
+    }
+
+    @Test
+    void shouldNotCountAnHourAsLoadedOrMergedFromAManifestItNoLongerHas() {
+        Map<String, Map<Ledger.Step, String>> ledger = merged(hour(2));
+        ledger.put(hour(1).id(), Map.of(Ledger.Step.LOAD, "sha-of-an-older-manifest", Ledger.Step.MERGE, "sha-of-an-older-manifest"));
+        TableStatus s = TableStatus.assess(facts(checkpointAt(hour(0).start()), List.of(hour(2), hour(1)), ledger, List.of()),
+                LIMITS, NOW);
+
+        assertThat(s.unmerged()).singleElement().satisfies(u -> {
+            assertThat(u.partition()).isEqualTo(hour(1).id());
+            assertThat(u.state()).isEqualTo("manifest-changed");
+        });
+        assertThat(s.newestLoaded()).isEqualTo(hour(2).start());
+        assertThat(s.newestMerged()).isEqualTo(hour(2).start());
+        assertThat(s.mergedThrough()).isEqualTo(hour(1).start());
     }
 
     @Test
@@ -148,8 +170,8 @@ class TableStatusTest {
         BackfillPartition scanning = new BackfillPartition("orders", Instant.parse("2026-11-26T09:15:00Z"));
         BackfillPartition scanned = new BackfillPartition("orders", Instant.parse("2026-11-25T09:15:00Z"));
         BackfillPartition done = new BackfillPartition("orders", Instant.parse("2026-11-24T09:15:00Z"));
-        Map<String, Set<Ledger.Step>> ledger = merged(hour(1));
-        ledger.put(done.id(), Set.of(Ledger.Step.LOAD, Ledger.Step.MERGE));
+        Map<String, Map<Ledger.Step, String>> ledger = merged(hour(1));
+        ledger.put(done.id(), Map.of(Ledger.Step.LOAD, sha(done), Ledger.Step.MERGE, sha(done)));
         TableStatus s = TableStatus.assess(facts(checkpointAt(hour(0).start()), List.of(hour(1)), ledger, List.of(
                 new TableFacts.Backfill(scanning, false, 3, 8, 1200),
                 new TableFacts.Backfill(scanned, true, 8, 8, 5000),
