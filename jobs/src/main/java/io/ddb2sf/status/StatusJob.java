@@ -58,7 +58,7 @@ public final class StatusJob {
     /** The status of the given tables (every configured table when empty). */
     public StatusReport run(Optional<String> only, Thresholds limits) {
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
-        Instant since = now.truncatedTo(ChronoUnit.HOURS).minus(limits.lookback());
+        Instant since = now.minus(limits.lookback()).truncatedTo(ChronoUnit.HOURS); // any duration, on an hour
         List<String> tables = only.map(t -> List.of(config.table(t).name()))
                 .orElseGet(() -> config.tables().stream().map(t -> t.name()).toList());
         Map<String, Map<String, Map<Ledger.Step, String>>> ledger = ledger(tables, since);

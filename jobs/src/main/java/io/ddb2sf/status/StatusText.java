@@ -57,7 +57,7 @@ final class StatusText {
             t.backfills().forEach(b -> out.printf("  backfill %s  %s, %d of %s segments done, %,d items%n", b.backfillId(),
                     b.state(), b.segmentsDone(), b.totalSegments() == 0 ? "?" : String.valueOf(b.totalSegments()), b.items()));
         }
-        out.printf("%nstatus at %s: %s (exit %d); checkpoint at risk after %.1f h, hours late after %.1f h, lookback %.0f h%n",
+        out.printf("%nstatus at %s: %s (exit %d); checkpoint at risk after %.1f h, hours late after %.1f h, lookback %.1f h%n",
                 report.now(), report.health(), report.exitCode(), report.maxCheckpointAgeHours(),
                 report.maxUnmergedAgeHours(), report.lookbackHours());
     }
