@@ -2,7 +2,8 @@ package io.ddb2sf;
 
 /**
  * Every failure a job reports, with a stable code (config 0xxx, source 1xxx, warehouse 2xxx, stage 3xxx)
- * and the process exit code DESIGN.md fixes: 2 for bad usage or config, 1 for everything else.
+ * and the process exit code DESIGN.md fixes: 2 for bad usage or config, 1 for everything else; {@code status} alone
+ * exits 3 or 4 to tell monitoring that a table is at risk or late.
  */
 public enum ErrorCode {
     CONFIG_INVALID("DDB2SF-0001", 2),
@@ -16,12 +17,16 @@ public enum ErrorCode {
     STREAM_NOT_ENABLED("DDB2SF-1003", 1),
     CHECKPOINT_ORDER("DDB2SF-1004", 1),
     CHECKPOINT_CONFLICT("DDB2SF-1005", 1),
+    /** Not a failure of status itself: a table's checkpoint is close to (or past) the stream's 24-hour trim. */
+    STREAM_AT_RISK("DDB2SF-1010", 3),
 
     WAREHOUSE_FAILED("DDB2SF-2000", 1),
     LOAD_MISMATCH("DDB2SF-2001", 1),
     NOT_LOADED("DDB2SF-2002", 1),
     MIGRATION_EDITED("DDB2SF-2003", 1),
     MIGRATION_FAILED("DDB2SF-2004", 1),
+    /** Not a failure of status itself: exported hours wait too long for copy-load or merge-apply. */
+    MERGE_LATE("DDB2SF-2010", 4),
 
     STAGE_FAILED("DDB2SF-3000", 1),
     STAGE_INVALID("DDB2SF-3001", 1),

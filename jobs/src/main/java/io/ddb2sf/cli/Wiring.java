@@ -104,6 +104,11 @@ public final class Wiring implements AutoCloseable {
                 clock, log);
     }
 
+    public io.ddb2sf.status.StatusJob statusJob() {
+        return new io.ddb2sf.status.StatusJob(config, stage(), keys(), checkpoints(), new SnowflakeConnections(config.snowflake()),
+                json, clock);
+    }
+
     private StageStore stage() {
         if (stage == null) {
             S3Client s3 = track(S3Client.builder()

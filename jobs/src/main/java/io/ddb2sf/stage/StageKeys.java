@@ -58,4 +58,59 @@ public final class StageKeys {
     }
 
     public record PartName(int index, String firstPosition) {}
+
+    /**
+     * Where a table's hourly partitions begin. Their folders ({@code dt=YYYY-MM-DD/hour=HH/}) sort by time, so a
+     * listing can start after a given hour.
+     */
+    public String hoursPrefix(String table) {
+        return prefix + table + "/dt=";
+    }
+
+    /** Where a table's backfill folders begin. */
+    public String backfillsPrefix(String table) {
+        return prefix + table + "/backfill=";
+    }
+
+    /** The partition whose manifest this key is, if it is exactly the key {@link #manifest} builds for it. */
+    public Optional<StagePartition> parseManifest(String key) {
+        String suffix = "/_manifest.json";
+        if (!key.startsWith(prefix) || !key.endsWith(suffix)) {
+            return Optional.empty();
+        }
+        return parseId(key.substring(prefix.length(), key.length() - suffix.length())).filter(p -> manifest(p).equals(key));
+    }
+
+    /** The partition of a folder key ({@link #partitionPrefix}, e.g. from a delimited listing). */
+    public Optional<StagePartition> parseFolder(String key) {
+        if (!key.startsWith(prefix) || !key.endsWith("/")) {
+            return Optional.empty();
+        }
+        return parseId(key.substring(prefix.length(), key.length() - 1)).filter(p -> partitionPrefix(p).equals(key));
+    }
+
+    /** The partition named by {@link StagePartition#id()} (as the ledger stores it), if it is one. */
+    public static Optional<StagePartition> parseId(String id) {
+        Matcher m = PARTITION_ID.matcher(id);
+        if (!m.matches()) {
+            return Optional.empty();
+        }
+        StagePartition p;
+        try {
+            p = m.group(4) != null
+                    ? BackfillPartition.parse(m.group(1), m.group(4))
+                    : hour(m.group(1), java.time.LocalDate.parse(m.group(2)), Integer.parseInt(m.group(3)));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+        return p.id().equals(id) ? Optional.of(p) : Optional.empty();
+    }
+
+    private static Partition hour(String table, java.time.LocalDate day, int hour) {
+        java.time.Instant start = day.atStartOfDay(java.time.ZoneOffset.UTC).toInstant().plus(java.time.Duration.ofHours(hour));
+        return new Partition(table, start, start.plus(java.time.Duration.ofHours(1)));
+    }
+
+    private static final Pattern PARTITION_ID =
+            Pattern.compile("([^/]+)/(?:dt=(\\d{4}-\\d{2}-\\d{2})/hour=(\\d{2})|backfill=(\\d{8}T\\d{6}Z))");
 }

@@ -102,6 +102,20 @@ public final class StageStore {
                 () -> s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().stream().toList());
     }
 
+    /** The objects under {@code prefix} whose keys sort after {@code startAfter}, in key order. */
+    public List<S3Object> listAfter(String prefix, String startAfter) {
+        return call("list s3://" + bucket + "/" + prefix,
+                () -> s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix).startAfter(startAfter))
+                        .contents().stream().toList());
+    }
+
+    /** The folders (keys up to the next slash) directly under {@code prefix}, without listing what they hold. */
+    public List<String> folders(String prefix) {
+        return call("list s3://" + bucket + "/" + prefix,
+                () -> s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix).delimiter("/"))
+                        .commonPrefixes().stream().map(p -> p.prefix()).toList());
+    }
+
     public void delete(String key) {
         call("delete s3://" + bucket + "/" + key, () -> s3.deleteObject(b -> b.bucket(bucket).key(key)));
     }
