@@ -130,8 +130,9 @@ def hourly_sync(table: str):
             description="Pods the segments are spread over (at most one per segment)."),
         "reset_checkpoint": Param(
             False, type="boolean", title="Reset stream checkpoint",
-            description="After a stream gap: when the snapshot is complete, restart the hourly export at the"
-                        " stream's trim horizon."),
+            description="After a stream gap or a replaced stream: when the backfill starts (once, however often"
+                        " it is retried), restart the hourly export at the stream's trim horizon; the complete"
+                        " snapshot then also deletes the keys it no longer holds."),
         "snapshot": Param(
             None, type=["null", "string"], title="Resume backfill", pattern=r"^[0-9]{8}T[0-9]{6}Z$",
             description="To resume a backfill that failed or was killed: its id (e.g. 20261124T101500Z). Leave"
