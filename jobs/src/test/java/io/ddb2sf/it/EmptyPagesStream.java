@@ -4,8 +4,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import software.amazon.awssdk.services.dynamodb.model.DescribeStreamRequest;
-import software.amazon.awssdk.services.dynamodb.model.DescribeStreamResponse;
 import software.amazon.awssdk.services.dynamodb.model.GetRecordsRequest;
 import software.amazon.awssdk.services.dynamodb.model.GetRecordsResponse;
 import software.amazon.awssdk.services.dynamodb.model.GetShardIteratorRequest;
@@ -21,18 +19,17 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
  * its last page (before the null iterator of a closed shard; before the real tip of an open one). The records, their
  * order and the shards are the inner stream's; it counts every empty page it served, by shard and by place.
  */
-final class EmptyPagesStream implements DynamoDbStreamsClient {
+final class EmptyPagesStream extends StreamView {
     /** Where a run of empty pages sits in a shard. */
     enum Place { BEFORE, BETWEEN, AFTER }
 
-    private final DynamoDbStreamsClient inner;
     private final int gap;
     private final Map<String, Position> positions = new ConcurrentHashMap<>();
     private final AtomicInteger ids = new AtomicInteger();
     private final Map<String, AtomicInteger> served = new ConcurrentHashMap<>();
 
     EmptyPagesStream(DynamoDbStreamsClient inner, int gap) {
-        this.inner = inner;
+        super(inner);
         this.gap = gap;
     }
 
@@ -49,13 +46,8 @@ final class EmptyPagesStream implements DynamoDbStreamsClient {
     private record Position(String shardId, int emptyLeft, Place place, String inner, boolean betweenDone, boolean afterDone) {}
 
     @Override
-    public DescribeStreamResponse describeStream(DescribeStreamRequest request) {
-        return inner.describeStream(request);
-    }
-
-    @Override
     public GetShardIteratorResponse getShardIterator(GetShardIteratorRequest request) {
-        String it = inner.getShardIterator(request).shardIterator();
+        String it = real.getShardIterator(request).shardIterator();
         return GetShardIteratorResponse.builder()
                 .shardIterator(keep(new Position(request.shardId(), gap, Place.BEFORE, it, false, false))).build();
     }
@@ -69,7 +61,7 @@ final class EmptyPagesStream implements DynamoDbStreamsClient {
             boolean closedEnd = next.emptyLeft == 0 && next.inner == null;
             return GetRecordsResponse.builder().records(List.of()).nextShardIterator(closedEnd ? null : keep(next)).build();
         }
-        GetRecordsResponse page = inner.getRecords(b -> b.shardIterator(at.inner).limit(request.limit()));
+        GetRecordsResponse page = real.getRecords(b -> b.shardIterator(at.inner).limit(request.limit()));
         String innerNext = page.nextShardIterator();
         Position next;
         if (!page.records().isEmpty() && innerNext == null) {
@@ -88,15 +80,5 @@ final class EmptyPagesStream implements DynamoDbStreamsClient {
         String id = "gap-" + ids.incrementAndGet();
         positions.put(id, p);
         return id;
-    }
-
-    @Override
-    public String serviceName() {
-        return inner.serviceName();
-    }
-
-    @Override
-    public void close() {
-        // the inner client belongs to the wiring
     }
 }

@@ -2,38 +2,23 @@ package io.ddb2sf.it;
 
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-import software.amazon.awssdk.services.dynamodb.model.DescribeStreamRequest;
-import software.amazon.awssdk.services.dynamodb.model.DescribeStreamResponse;
 import software.amazon.awssdk.services.dynamodb.model.ExpiredIteratorException;
 import software.amazon.awssdk.services.dynamodb.model.GetRecordsRequest;
 import software.amazon.awssdk.services.dynamodb.model.GetRecordsResponse;
-import software.amazon.awssdk.services.dynamodb.model.GetShardIteratorRequest;
-import software.amazon.awssdk.services.dynamodb.model.GetShardIteratorResponse;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 
 /**
  * The real stream of DynamoDB Local, whose iterators expire after the chosen GetRecords calls, as a real iterator
  * does after 15 minutes (too long to wait for in a test).
  */
-final class ExpiringStream implements DynamoDbStreamsClient {
-    private final DynamoDbStreamsClient real;
+final class ExpiringStream extends StreamView {
     private final Set<Integer> expireOnCalls;
     private final AtomicInteger calls = new AtomicInteger();
     final AtomicInteger expired = new AtomicInteger();
 
     ExpiringStream(DynamoDbStreamsClient real, Set<Integer> expireOnCalls) {
-        this.real = real;
+        super(real);
         this.expireOnCalls = expireOnCalls;
-    }
-
-    @Override
-    public DescribeStreamResponse describeStream(DescribeStreamRequest request) {
-        return real.describeStream(request);
-    }
-
-    @Override
-    public GetShardIteratorResponse getShardIterator(GetShardIteratorRequest request) {
-        return real.getShardIterator(request);
     }
 
     @Override
@@ -43,15 +28,5 @@ final class ExpiringStream implements DynamoDbStreamsClient {
             throw ExpiredIteratorException.builder().message("Iterator expired. The iterator was created at time ...").build();
         }
         return real.getRecords(request);
-    }
-
-    @Override
-    public String serviceName() {
-        return real.serviceName();
-    }
-
-    @Override
-    public void close() {
-        // the real client belongs to the wiring
     }
 }

@@ -4,12 +4,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
-import software.amazon.awssdk.services.dynamodb.model.DescribeStreamRequest;
-import software.amazon.awssdk.services.dynamodb.model.DescribeStreamResponse;
 import software.amazon.awssdk.services.dynamodb.model.GetRecordsRequest;
 import software.amazon.awssdk.services.dynamodb.model.GetRecordsResponse;
-import software.amazon.awssdk.services.dynamodb.model.GetShardIteratorRequest;
-import software.amazon.awssdk.services.dynamodb.model.GetShardIteratorResponse;
 import software.amazon.awssdk.services.dynamodb.model.Record;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 
@@ -19,23 +15,12 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
  * test names each record's stamp from the times it recorded; a record it gives none is hidden, as a change made while
  * no stream ran never reaches one.
  */
-final class RestampedStream implements DynamoDbStreamsClient {
-    private final DynamoDbStreamsClient real;
+final class RestampedStream extends StreamView {
     private final Function<Record, Optional<Instant>> stamp;
 
     RestampedStream(DynamoDbStreamsClient real, Function<Record, Optional<Instant>> stamp) {
-        this.real = real;
+        super(real);
         this.stamp = stamp;
-    }
-
-    @Override
-    public DescribeStreamResponse describeStream(DescribeStreamRequest request) {
-        return real.describeStream(request);
-    }
-
-    @Override
-    public GetShardIteratorResponse getShardIterator(GetShardIteratorRequest request) {
-        return real.getShardIterator(request);
     }
 
     @Override
@@ -46,15 +31,5 @@ final class RestampedStream implements DynamoDbStreamsClient {
                         .dynamodb(r.dynamodb().toBuilder().approximateCreationDateTime(at).build()).build()).stream())
                 .toList();
         return page.toBuilder().records(shown).build();
-    }
-
-    @Override
-    public String serviceName() {
-        return real.serviceName();
-    }
-
-    @Override
-    public void close() {
-        // the real client belongs to the wiring
     }
 }

@@ -8,12 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
-import software.amazon.awssdk.services.dynamodb.model.DescribeStreamRequest;
-import software.amazon.awssdk.services.dynamodb.model.DescribeStreamResponse;
 import software.amazon.awssdk.services.dynamodb.model.GetRecordsRequest;
 import software.amazon.awssdk.services.dynamodb.model.GetRecordsResponse;
-import software.amazon.awssdk.services.dynamodb.model.GetShardIteratorRequest;
-import software.amazon.awssdk.services.dynamodb.model.GetShardIteratorResponse;
 import software.amazon.awssdk.services.dynamodb.model.Record;
 import software.amazon.awssdk.services.dynamodb.model.Shard;
 import software.amazon.awssdk.services.dynamodb.model.ShardIteratorType;
@@ -83,33 +79,22 @@ final class SimulatedHours {
         }
     }
 
-    final class View implements DynamoDbStreamsClient {
-        private final DynamoDbStreamsClient streams;
+    final class View extends StreamView {
         private final Random random;
         private final int dieOnCall;
         private int calls;
         boolean died;
 
         private View(DynamoDbStreamsClient streams, Random random, int dieOnCall) {
-            this.streams = streams;
+            super(streams);
             this.random = random;
             this.dieOnCall = dieOnCall;
         }
 
         @Override
-        public DescribeStreamResponse describeStream(DescribeStreamRequest request) {
-            return streams.describeStream(request);
-        }
-
-        @Override
-        public GetShardIteratorResponse getShardIterator(GetShardIteratorRequest request) {
-            return streams.getShardIterator(request);
-        }
-
-        @Override
         public GetRecordsResponse getRecords(GetRecordsRequest request) {
             int limit = Math.min(request.limit() == null ? 1000 : request.limit(), 1 + random.nextInt(40));
-            GetRecordsResponse page = streams.getRecords(request.toBuilder().limit(limit).build());
+            GetRecordsResponse page = real.getRecords(request.toBuilder().limit(limit).build());
             if (++calls == dieOnCall) {
                 died = true;
                 throw new Killed("export killed on GetRecords call " + calls);
@@ -121,15 +106,6 @@ final class SimulatedHours {
             return page.toBuilder().records(records).build();
         }
 
-        @Override
-        public String serviceName() {
-            return streams.serviceName();
-        }
-
-        @Override
-        public void close() {
-            // the real client belongs to the wiring
-        }
     }
 
     private static String id(Record r) {

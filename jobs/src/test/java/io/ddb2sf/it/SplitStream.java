@@ -22,17 +22,16 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
  * does when a partition splits. DynamoDB Local never splits a shard, so this view is the only way to show one to
  * the export; the records, their sequence numbers and their images are the real ones.
  */
-final class SplitStream implements DynamoDbStreamsClient {
+final class SplitStream extends StreamView {
     private static final int PAGE = 3;
 
-    private final DynamoDbStreamsClient real;
     private final int splitAfter;
     private final Predicate<Record> toFirstChild;
     private Map<String, List<Record>> shards;
     private Map<String, String> parents;
 
     SplitStream(DynamoDbStreamsClient real, int splitAfter, Predicate<Record> toFirstChild) {
-        this.real = real;
+        super(real);
         this.splitAfter = splitAfter;
         this.toFirstChild = toFirstChild;
     }
@@ -106,15 +105,5 @@ final class SplitStream implements DynamoDbStreamsClient {
 
     private static String seq(Record r) {
         return r.dynamodb().sequenceNumber();
-    }
-
-    @Override
-    public String serviceName() {
-        return real.serviceName();
-    }
-
-    @Override
-    public void close() {
-        // the real client belongs to the wiring
     }
 }

@@ -5,7 +5,6 @@ import java.util.HashMap;
 import java.util.Map;
 import software.amazon.awssdk.services.dynamodb.model.DescribeStreamRequest;
 import software.amazon.awssdk.services.dynamodb.model.DescribeStreamResponse;
-import software.amazon.awssdk.services.dynamodb.model.GetRecordsRequest;
 import software.amazon.awssdk.services.dynamodb.model.GetRecordsResponse;
 import software.amazon.awssdk.services.dynamodb.model.GetShardIteratorRequest;
 import software.amazon.awssdk.services.dynamodb.model.GetShardIteratorResponse;
@@ -19,13 +18,12 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
  * trimmed, as DynamoDB trims records after 24 hours (too long to wait for in a test). TRIM_HORIZON then starts after
  * them, and a position inside them raises TrimmedDataAccessException, as the real service does.
  */
-final class TrimmedStream implements DynamoDbStreamsClient {
-    private final DynamoDbStreamsClient real;
+final class TrimmedStream extends StreamView {
     private Map<String, String> lastTrimmed;
     int trimmedRecords;
 
     TrimmedStream(DynamoDbStreamsClient real) {
-        this.real = real;
+        super(real);
     }
 
     @Override
@@ -52,11 +50,6 @@ final class TrimmedStream implements DynamoDbStreamsClient {
         return real.getShardIterator(request);
     }
 
-    @Override
-    public GetRecordsResponse getRecords(GetRecordsRequest request) {
-        return real.getRecords(request);
-    }
-
     /** Notes the last record of every shard as it is now, once per view. */
     private void trim(String streamArn) {
         if (lastTrimmed != null) {
@@ -78,15 +71,5 @@ final class TrimmedStream implements DynamoDbStreamsClient {
                 iterator = page.nextShardIterator();
             }
         }
-    }
-
-    @Override
-    public String serviceName() {
-        return real.serviceName();
-    }
-
-    @Override
-    public void close() {
-        // the real client belongs to the wiring
     }
 }
