@@ -56,9 +56,14 @@ ddb2sf_java() {
     exec {lock}>&-
     "$JAVA_HOME/bin/java" "${flags[@]}" -jar "$jar" "$@"; return
   fi
-  "$JAVA_HOME/bin/java" "${flags[@]}" -XX:AOTCacheOutput="$cache.$$" -jar "$jar" "$@" || rc=$?
-  if [[ -f "$cache.$$" ]]; then mv -f "$cache.$$" "$cache"; fi
-  rm -f "$cache.$$.config"
+  # The JVM reports the cache's making on stdout, whatever -Xlog says: those lines go to stderr.
+  local made="$cache.$BASHPID"
+  "$JAVA_HOME/bin/java" "${flags[@]}" -XX:AOTCacheOutput="$made" -jar "$jar" "$@" \
+    | awk '/^(Temporary AOTConfiguration recorded|Launching child process .* to assemble AOT cache|Reading AOTConfiguration .* and writing AOTCache|AOTCache creation is complete|Removed temporary AOT configuration)/ { print > "/dev/stderr"; next } { print; fflush() }' \
+    || rc=$?
+  # A failed run trained on too little of the jar: the next run trains again.
+  if [[ $rc == 0 && -f "$made" ]]; then mv -f "$made" "$cache"; fi
+  rm -f "$made" "$made.config"
   exec {lock}>&-
   return "$rc"
 }
