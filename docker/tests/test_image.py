@@ -49,7 +49,7 @@ def test_entrypoint_runs_the_cli_with_the_flags_the_snowflake_driver_needs(image
 
 
 def test_entrypoint_runs_short_jobs_with_c1_only_and_the_serial_collector(image):
-    # bench/README.md, "Fixed cost and JVM flags": half the CPU of a 72k-change export, less for an empty hour.
+    # bench/README.md, "CPU against a bare baseline, and the fixed cost": a third to a half less CPU per export.
     entrypoint = image["config"]["config"]["Entrypoint"]
     assert "-XX:TieredStopAtLevel=1" in entrypoint
     assert "-XX:+UseSerialGC" in entrypoint
