@@ -48,6 +48,13 @@ def test_entrypoint_runs_the_cli_with_the_flags_the_snowflake_driver_needs(image
     assert entrypoint[-1] == "io.ddb2sf.cli.Main"
 
 
+def test_entrypoint_runs_short_jobs_with_c1_only_and_the_serial_collector(image):
+    # bench/README.md, "CPU against a bare baseline, and the fixed cost": a third to a half less CPU per export.
+    entrypoint = image["config"]["config"]["Entrypoint"]
+    assert "-XX:TieredStopAtLevel=1" in entrypoint
+    assert "-XX:+UseSerialGC" in entrypoint
+
+
 def test_runs_as_a_non_root_user_with_oci_labels(image):
     config = image["config"]["config"]
     assert config["User"] == "65532:65532"
