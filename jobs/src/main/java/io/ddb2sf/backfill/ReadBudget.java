@@ -32,10 +32,6 @@ public final class ReadBudget {
         this.balance = 0;
     }
 
-    public static ReadBudget systemClock(double unitsPerSecond) {
-        return new ReadBudget(unitsPerSecond, System::nanoTime, nanos -> Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000)));
-    }
-
     public double unitsPerSecond() {
         return unitsPerSecond;
     }

@@ -59,6 +59,7 @@ public final class ConfigLoader {
     }
 
     public PipelineConfig load(Path file) {
+        errors.clear(); // one loader may load several files; each load reports its own errors only
         if (!Files.isReadable(file)) {
             throw invalid("config file " + file + " does not exist or is not readable (pass --config or set DDB2SF_CONFIG)");
         }
@@ -181,7 +182,11 @@ public final class ConfigLoader {
             } catch (IllegalArgumentException e) {
                 errors.add(at + ".deletes must be hard or soft, not '" + deletes.toLowerCase(Locale.ROOT) + "'");
             }
-            boolean keepOld = t.path("keepOldImage").asBoolean(false);
+            JsonNode keepOldNode = t.path("keepOldImage");
+            if (!keepOldNode.isMissingNode() && !keepOldNode.isBoolean()) {
+                errors.add(at + ".keepOldImage must be true or false, not '" + keepOldNode.asText() + "'");
+            }
+            boolean keepOld = keepOldNode.asBoolean(false);
             tables.add(new TableConfig(name, target, keys, columns, mode, keepOld));
         }
         sharedSnowflakeTables(tables);

@@ -126,6 +126,24 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> load("aws: [unclosed", Map.of())).hasMessageContaining("is not valid YAML/JSON");
     }
 
+    @Test
+    void shouldReportOnlyItsOwnErrorsWhenOneLoaderLoadsTwice() throws Exception {
+        ConfigLoader loader = new ConfigLoader(Map.of());
+        Path bad = dir.resolve("bad.yaml");
+        Files.writeString(bad, "aws: {regoin: eu-west-1}\nstage: {}\nsnowflake: {}\ntables: []\n");
+        assertThatThrownBy(() -> loader.load(bad)).hasMessageContaining("unknown field aws.regoin");
+        Path good = dir.resolve("good.yaml");
+        Files.writeString(good, VALID);
+        assertThat(loader.load(good).tables()).hasSize(1);
+    }
+
+    @Test
+    void shouldRefuseAKeepOldImageThatIsNotABoolean() {
+        String text = VALID.replace("deletes: soft", "deletes: soft\n    keepOldImage: sometimes");
+        assertThat(text).contains("keepOldImage: sometimes");
+        assertThatThrownBy(() -> load(text, Map.of())).hasMessageContaining("keepOldImage must be true or false, not 'sometimes'");
+    }
+
     private PipelineConfig load(String yaml, Map<String, String> env) throws Exception {
         Path file = dir.resolve("c.yaml");
         Files.writeString(file, yaml);
