@@ -2,7 +2,7 @@
 ### ddb2sf: DynamoDB to Snowflake
 
 `ddb2sf_<table>`, one DAG per table of the ddb2sf config, runs every hour:
-`migrate >> export_increment >> stage_validate >> copy_load >> merge_apply` for the hour that just ended.
+`export_increment >> stage_validate >> copy_load >> merge_apply` for the hour that just ended.
 
 - One DAG per table, so that a table's failure never delays another: each table has its own runs, its own
   `depends_on_past` chain (hour h+1's export waits for hour h's export of the same table only) and its own
@@ -86,15 +86,12 @@ def hourly_sync(table: str):
         # Exports move the stream checkpoint, so hour h+1 waits for hour h's export of this table (depends_on_past:
         # the previous run's task must have succeeded); the other steps are safe in any order (MERGE keeps the
         # newest version of every item). Exports have their own pool: backfill scans cannot take their slots.
-        # New sql/ migrations and this table's Snowflake tables, before its jobs (safe to run concurrently).
-        migrate = job("migrate", settings, arguments=["migrate", "--table", table],
-                      labels={**labels, "ddb2sf.io/step": "migrate"}, timeout=timedelta(minutes=15))
         export = step("export_increment", size="large", timeout=timedelta(minutes=45), pool=settings.export_pool,
                       depends_on_past=True)
         validate = step("stage_validate", timeout=timedelta(minutes=15))
         load = step("copy_load", timeout=timedelta(minutes=45))
         merge = step("merge_apply", timeout=timedelta(minutes=45))
-        migrate >> export >> validate >> load >> merge
+        export >> validate >> load >> merge
 
     return sync()
 

@@ -10,7 +10,7 @@ import pendulum
 import pytest
 from conftest import DAGS, load_dags, write_config
 
-HOURLY_STEPS = ["migrate", "export_increment", "stage_validate", "copy_load", "merge_apply"]
+HOURLY_STEPS = ["export_increment", "stage_validate", "copy_load", "merge_apply"]
 BACKFILL_STEPS = ["scan", "stage_validate", "copy_load", "merge_apply"]
 
 
@@ -38,13 +38,12 @@ def test_imports_when_the_config_is_not_on_the_scheduler(monkeypatch, tmp_path):
     assert "enum" not in table.schema
 
 
-def test_every_table_has_its_own_hourly_dag_migrating_then_running_the_four_jobs_in_order(dags):
+def test_every_table_has_its_own_hourly_dag_running_the_four_jobs_in_order(dags):
     assert set(dags) == {"ddb2sf_demo_orders", "ddb2sf_weird.table-name", "dynamodb_to_snowflake_backfill"}
     for table in ["demo_orders", "weird.table-name"]:
         dag = dags[f"ddb2sf_{table}"]
         assert dag.task_ids == HOURLY_STEPS
-        assert dag.get_task("migrate").upstream_task_ids == set()
-        assert dag.get_task("migrate").arguments == ["migrate", "--table", table]
+        assert dag.get_task("export_increment").upstream_task_ids == set()
         for before, after in zip(HOURLY_STEPS, HOURLY_STEPS[1:]):
             assert dag.get_task(before).downstream_task_ids == {after}
         assert dag.get_task("merge_apply").downstream_task_ids == set()

@@ -15,8 +15,8 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * migrate: applies the sql/ migrations and creates every configured table's landing and analytics tables, once,
- * before the per-table tasks run (the DAG's first task). The jobs run the same steps, and find nothing to do.
+ * migrate: applies the sql/ migrations and creates the configured tables' landing and analytics tables, e.g. from a
+ * deploy step. copy-load and merge-apply run the same steps themselves, and then find nothing to do.
  */
 public final class MigrateJob {
     private final PipelineConfig config;
