@@ -70,6 +70,10 @@ public final class LocalStack {
         return DynamoDbClient.builder().endpointOverride(dynamodb).region(Region.US_EAST_1).credentialsProvider(creds()).build();
     }
 
+    public DynamoDbStreamsClient streams() {
+        return DynamoDbStreamsClient.builder().endpointOverride(dynamodb).region(Region.US_EAST_1).credentialsProvider(creds()).build();
+    }
+
     public S3Client s3() {
         return S3Client.builder().endpointOverride(s3).forcePathStyle(true).region(Region.US_EAST_1).credentialsProvider(creds()).build();
     }
