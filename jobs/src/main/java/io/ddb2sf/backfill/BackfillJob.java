@@ -360,7 +360,7 @@ public final class BackfillJob {
     }
 
     private String stateKey(BackfillPartition p, int segment) {
-        return keys.partitionPrefix(p) + String.format("_segments/segment-%04d.json", segment);
+        return keys.segmentState(p, segment);
     }
 
     private Optional<SegmentState> loadState(BackfillPartition p, int segment) {

@@ -35,6 +35,15 @@ public final class StageKeys {
         return key;
     }
 
+    /** Where a backfill keeps each segment's scan position, read by the backfill and by status. */
+    public String segmentStates(StagePartition p) {
+        return partitionPrefix(p) + "_segments/";
+    }
+
+    public String segmentState(StagePartition p, int segment) {
+        return segmentStates(p) + String.format("segment-%04d.json", segment);
+    }
+
     public String checkpoint(String table) {
         return prefix + table + "/_checkpoint.json";
     }

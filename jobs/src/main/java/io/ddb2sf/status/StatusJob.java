@@ -97,8 +97,8 @@ public final class StatusJob {
             int done = 0;
             int total = 0;
             long items = 0;
-            // The backfill's per-segment progress, <backfill folder>/_segments/segment-NNNN.json (BackfillJob.stateKey).
-            for (S3Object o : store.list(keys.partitionPrefix(p) + "_segments/")) {
+            // The backfill's per-segment progress, as the backfill stores it.
+            for (S3Object o : store.list(keys.segmentStates(p))) {
                 SegmentState s = segment(o.key());
                 done += s.done() ? 1 : 0;
                 total = Math.max(total, s.totalSegments());
