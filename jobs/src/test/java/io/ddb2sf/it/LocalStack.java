@@ -95,7 +95,8 @@ public final class LocalStack {
 
     /**
      * A fresh table name, stage prefix, Snowflake schema and CLI for one test, with the test table config
-     * ({@link Fixtures#tableYaml}); the DynamoDB table itself is created by the test.
+     * ({@link Fixtures#tableYaml}); the DynamoDB table itself is created by the test. All three are dropped when the
+     * test ends ({@link DropTestTables}), so a big table never slows the tests after it.
      */
     public TestTable newTable(String kind, String deletes) throws IOException {
         String suffix = uniqueSuffix();
@@ -103,6 +104,7 @@ public final class LocalStack {
         String prefix = "it/" + suffix;
         String schema = "IT_" + suffix.toUpperCase();
         Cli cli = new Cli(writeConfig(prefix, schema, Fixtures.tableYaml(name, deletes)), environment());
+        DropTestTables.register(this, name, prefix, schema);
         return new TestTable(name, name.toUpperCase(), prefix, schema, cli);
     }
 
