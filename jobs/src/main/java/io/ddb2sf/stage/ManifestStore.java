@@ -3,19 +3,18 @@ package io.ddb2sf.stage;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ddb2sf.ErrorCode;
 import io.ddb2sf.JobException;
-import java.io.IOException;
 import java.util.Optional;
 
 /** Reads and writes a partition's {@code _manifest.json}. */
 public final class ManifestStore {
     private final StageStore store;
     private final StageKeys keys;
-    private final ObjectMapper json;
+    private final JsonStore records;
 
     public ManifestStore(StageStore store, StageKeys keys, ObjectMapper json) {
         this.store = store;
         this.keys = keys;
-        this.json = json;
+        this.records = new JsonStore(store, json);
     }
 
     public Optional<Manifest> load(StagePartition p) {
@@ -25,21 +24,14 @@ public final class ManifestStore {
     /** The manifest with its sha-256, which names the exact content a load or merge applied. */
     public Optional<Raw> loadRaw(StagePartition p) {
         String key = keys.manifest(p);
-        return store.get(key).map(v -> {
-            Manifest m;
-            try {
-                m = json.readValue(v.bytes(), Manifest.class);
-            } catch (IOException e) {
-                throw new JobException(ErrorCode.STAGE_INVALID, "manifest s3://" + store.bucket() + "/" + key
-                        + " is damaged (" + JobException.firstLine(e) + "); it holds the stream positions of " + p
-                        + ": restore it from the bucket's object versions, or delete it and backfill the table", e);
-            }
+        String remedy = "it holds the stream positions of " + p
+                + ": restore it from the bucket's object versions, or delete it and backfill the table";
+        return records.read(key, Manifest.class, "manifest", remedy).map(s -> {
+            Manifest m = s.value();
             if (m == null || m.files() == null || m.source() == null || m.totals() == null || !p.id().equals(m.partition())) {
-                throw new JobException(ErrorCode.STAGE_INVALID, "manifest s3://" + store.bucket() + "/" + key
-                        + " is incomplete or belongs to another partition; restore it from the bucket's object versions,"
-                        + " or delete it and backfill the table");
+                throw records.damaged(key, "manifest", "incomplete, or it belongs to another partition", remedy);
             }
-            return new Raw(m, StageStore.sha256(v.bytes()));
+            return new Raw(m, s.sha256());
         });
     }
 
@@ -53,11 +45,7 @@ public final class ManifestStore {
      * attempt that died before its manifest. They were never loadable, since copy-load loads only manifest files.
      */
     public void write(StagePartition p, Manifest m) {
-        try {
-            store.putBytes(keys.manifest(p), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(m));
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        records.write(keys.manifest(p), m);
         java.util.Set<String> kept = new java.util.HashSet<>();
         m.files().forEach(f -> kept.add(f.key()));
         store.list(keys.partitionPrefix(p)).stream()
