@@ -2,11 +2,13 @@ package io.ddb2sf.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -192,18 +194,51 @@ class PipelineFaultIT {
                 .forEach(r -> assertThat(r.error()).contains("DDB2SF-1005", "rerun"));
         ok("stage-validate");
 
-        List<CompletableFuture<Cli.Result>> loads = new ArrayList<>();
-        for (int i = 0; i < 2; i++) {
-            loads.add(CompletableFuture.supplyAsync(() -> cli.run("copy-load", table, start, end)));
-        }
-        loads.stream().map(CompletableFuture::join).filter(r -> r.exitCode() != 0)
+        // Two loads of the partition at once, made to overlap for sure: the first is held by the warehouse right after
+        // its DELETE (inside its transaction, before its COPY) until the second has run. Without the transaction both
+        // would delete nothing and copy everything.
+        WarehouseLog warehouse = WarehouseLog.fromEnvironment();
+        String landing = target + "_CHANGES";
+        long before = warehouse.last();
+        long hold = warehouse.hold("DELETE FROM \"" + landing.replace("\"", "\"\"") + "\"", Duration.ofMinutes(2));
+        CompletableFuture<Cli.Result> first = CompletableFuture.supplyAsync(() -> cli.run("copy-load", table, start, end));
+        JsonNode held = warehouse.await(before, e -> e.get("event").asText().equals("held") && e.get("hold").asLong() == hold,
+                null, Duration.ofMinutes(2));
+        Cli.Result second = cli.run("copy-load", table, start, end);
+        warehouse.release(hold);
+        List<Cli.Result> loads = List.of(first.join(), second);
+        List<String> secondRan = statementsWhileHeld(warehouse, held);
+        assertThat(secondRan).as("statements of the second load while the first was held inside its transaction")
+                .anyMatch(sql -> sql.startsWith("COPY INTO"));
+        assertThat(loads).anySatisfy(r -> assertThat(r.exitCode()).isZero());
+        loads.stream().filter(r -> r.exitCode() != 0)
                 .forEach(r -> assertThat(r.error()).startsWith("ddb2sf: error DDB2SF-2"));
         ok("copy-load");
         ok("merge-apply");
         try (Connection c = stack.snowflake(schema)) {
-            assertThat(Snapshots.count(c, target + "_CHANGES")).as("landing rows = changes, none twice").isEqualTo(14);
+            assertThat(Snapshots.count(c, landing)).as("landing rows = the stream's records, none twice")
+                    .isEqualTo(streamedRecords());
         }
         assertConverged();
+    }
+
+    /** The fixture's changes as a bare GetRecords loop reads them from the stream. */
+    private long streamedRecords() {
+        try (var streams = stack.streams()) {
+            String arn = ddb.describeTable(b -> b.tableName(table)).table().latestStreamArn();
+            return SimulatedHours.readAll(streams, arn).size();
+        }
+    }
+
+    /** What other sessions ran after the hold caught its statement (it is released only after the second load). */
+    private static List<String> statementsWhileHeld(WarehouseLog warehouse, JsonNode held) {
+        List<String> sql = new ArrayList<>();
+        warehouse.entries(held.get("seq").asLong()).forEach(e -> {
+            if (e.get("session").asLong() != held.get("session").asLong() && e.get("event").asText().equals("done")) {
+                sql.add(e.get("sql").asText());
+            }
+        });
+        return sql;
     }
 
     private void putManifest(String key, byte[] bytes) {
