@@ -1,0 +1,40 @@
+package io.ddb2sf.verify;
+
+import io.ddb2sf.ErrorCode;
+import io.ddb2sf.JobException;
+import io.ddb2sf.cli.JobRunner;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The JSON summary line of verify. Every scanned item is counted once: {@code compared = equal + missingInSnowflake
+ * + different + inFlight - inFlightExtras}; extra rows are counted only when {@code extrasChecked} (every segment was
+ * scanned).
+ *
+ * @param extrasChecked      whether analytics rows without a source item were looked for (only on whole-table runs)
+ * @param inFlight           items that differ only because they changed after what the analytics table has merged
+ * @param examples           the first few keys of each kind (_KEY text) with what differs
+ */
+public record VerifySummary(String job, String table, List<Integer> segments, int totalSegments, boolean extrasChecked,
+                            long compared, long equal, long missingInSnowflake, long extraInSnowflake, long different,
+                            long inFlight, Examples examples, double consumedRcu, double rcuPerSecond,
+                            double budgetRcuPerSecond, long throttledPages, boolean drift, long durationMs)
+        implements JobRunner.Verdict {
+
+    /** One key and what differs. */
+    public record Example(String key, String what) {}
+
+    public record Examples(List<Example> missingInSnowflake, List<Example> extraInSnowflake, List<Example> different,
+                           List<Example> inFlight) {}
+
+    @Override
+    public Optional<JobException> failure() {
+        if (!drift) {
+            return Optional.empty();
+        }
+        return Optional.of(new JobException(ErrorCode.VERIFY_DRIFT, table + " drifted: " + missingInSnowflake
+                + " missing in Snowflake, " + extraInSnowflake + " extra, " + different + " different of " + compared
+                + " compared (keys in the summary); rerun merge-apply for the hours not merged yet (see ddb2sf status),"
+                + " then, if it persists, run a backfill of " + table + " and merge it"));
+    }
+}
