@@ -51,20 +51,23 @@ final class AnalyticsRows {
         return rows;
     }
 
-    /** Which of the keys have a landed change newer than their analytics row: loaded, not merged yet. */
-    Set<String> newerInLanding(Collection<String> keys) throws SQLException {
-        Set<String> newer = new HashSet<>();
+    /** Which of the keys have a landed change of a partition that is not merged yet. */
+    Set<String> unmergedInLanding(Collection<String> keys) throws SQLException {
+        Set<String> waiting = new HashSet<>();
         if (keys.isEmpty()) {
-            return newer;
+            return waiting;
         }
-        String sql = SqlTemplate.load("verify_newer_in_landing").render(Map.of("landing", Sql.ident(table.landingTable()),
-                "target", Sql.ident(table.targetTable()), "keys", placeholders(keys.size())));
-        try (PreparedStatement s = bind(sql, keys); ResultSet rs = s.executeQuery()) {
-            while (rs.next()) {
-                newer.add(rs.getString(1));
+        String sql = SqlTemplate.load("verify_unmerged_in_landing").render(Map.of("landing", Sql.ident(table.landingTable()),
+                "keys", placeholders(keys.size())));
+        try (PreparedStatement s = bind(sql, keys)) {
+            s.setString(keys.size() + 1, table.name());
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    waiting.add(rs.getString(1));
+                }
             }
         }
-        return newer;
+        return waiting;
     }
 
     void startSeen() throws SQLException {

@@ -37,7 +37,8 @@ import software.amazon.awssdk.services.dynamodb.model.TableDescription;
  * verify: reads the source through the backfill's budgeted {@link SegmentScan} (some segments, or all) and compares
  * every item with its analytics row ({@link ItemComparison}). What differs is drift unless it is in flight: the item
  * changed after what the analytics table holds, which shows as a change in the stream after the checkpoint the run
- * started from (not exported yet, or made during the run) or as a landed change newer than the row (loaded, not merged).
+ * started from (not exported yet, or made during the run) or as a landed change of a partition the ledger does not
+ * record as merged (loaded, not merged).
  * Those are read only for the keys that differ, after the scan, so a run next to live traffic raises no false alarm.
  */
 public final class VerifyJob {
@@ -127,7 +128,7 @@ public final class VerifyJob {
             if (whole) {
                 rows.unseen(key -> suspect(new Suspect(Kind.EXTRA, key, "no item in DynamoDB"), suspects, unchecked));
             }
-            Map<String, String> inFlight = inFlight(table, checkpoint, rows, suspects);
+            Map<String, String> inFlight = inFlight(table, checkpoint, clock.instant(), rows, suspects);
             return summary(plan, table, whole, counts, suspects, unchecked, inFlight, scan, began);
         } catch (SQLException e) {
             throw warehouseFailed(e);
@@ -148,28 +149,30 @@ public final class VerifyJob {
     }
 
     /** The suspects that are in flight, with why. */
-    private Map<String, String> inFlight(TableConfig table, Optional<Checkpoint> checkpoint, AnalyticsRows rows,
-                                         List<Suspect> suspects) throws SQLException {
+    private Map<String, String> inFlight(TableConfig table, Optional<Checkpoint> checkpoint, Instant scanned,
+                                         AnalyticsRows rows, List<Suspect> suspects) throws SQLException {
         Map<String, String> why = new HashMap<>();
         if (suspects.isEmpty()) {
             return why;
         }
         List<String> keys = suspects.stream().map(Suspect::key).toList();
         for (int i = 0; i < keys.size(); i += LOOKUP_BATCH) {
-            rows.newerInLanding(keys.subList(i, Math.min(keys.size(), i + LOOKUP_BATCH)))
+            rows.unmergedInLanding(keys.subList(i, Math.min(keys.size(), i + LOOKUP_BATCH)))
                     .forEach(k -> why.put(k, "a landed change is not merged yet"));
         }
         Set<String> wanted = Set.copyOf(keys);
-        changedInStream(table, checkpoint, wanted).forEach(k -> why.putIfAbsent(k, "changed after the last exported hour"));
+        changedInStream(table, checkpoint, scanned, wanted).forEach(k -> why.putIfAbsent(k, "changed after the last exported hour"));
         return why;
     }
 
     /**
-     * The wanted keys that have a stream record after the checkpoint: changes not exported when the run started, or
-     * made while it ran. Shards the checkpoint does not place are read from their trim horizon, which may call a key
-     * in flight that changed up to 24 hours before, never the other way round.
+     * The wanted keys that have a stream record after the checkpoint and before the scan ended: changes not exported
+     * when the run started, or made while it scanned (later ones cannot explain what the scan saw, and reading up to
+     * them would never end on a busy table). Shards the checkpoint does not place are read from their trim horizon,
+     * which may call a key in flight that changed up to 24 hours before, never the other way round.
      */
-    private Set<String> changedInStream(TableConfig table, Optional<Checkpoint> checkpoint, Set<String> wanted) {
+    private Set<String> changedInStream(TableConfig table, Optional<Checkpoint> checkpoint, Instant scanned,
+                                        Set<String> wanted) {
         String arn = streams.streamArn(table);
         Map<String, ShardPosition> positions = checkpoint.filter(c -> c.streamArn().equals(arn))
                 .<Map<String, ShardPosition>>map(Checkpoint::shards).orElse(Map.of());
@@ -181,7 +184,7 @@ public final class VerifyJob {
             }
             String ending = shard.sequenceNumberRange() == null ? null : shard.sequenceNumberRange().endingSequenceNumber();
             streams.read(arn, shard.shardId(), ending, at == null ? null : at.lastSequence(),
-                    StreamReader.Limit.before(Instant.MAX), r -> {
+                    StreamReader.Limit.before(scanned), r -> {
                         String key = TypedValues.keyText(table.keys(), r.dynamodb().keys());
                         if (wanted.contains(key)) {
                             changed.add(key);

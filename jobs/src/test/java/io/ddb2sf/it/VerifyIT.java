@@ -127,7 +127,7 @@ class VerifyIT {
             Thread.sleep(500);
             Instant start = Instant.now();
             // A small budget keeps the scan going for seconds while the writes go on.
-            Cli.Result result = verify(t, "--total-segments", "4", "--rcu-budget", "4");
+            Cli.Result result = verify(t, "--total-segments", "4", "--rcu-budget", "2");
             Instant end = Instant.now();
             stop.set(true);
             writer.join();
@@ -145,9 +145,11 @@ class VerifyIT {
     }
 
     private static Cli.Result verify(LocalStack.TestTable t, String... options) {
-        List<String> args = new ArrayList<>(List.of("verify", "--table", t.name(), "--config", t.cli().config().toString(),
-                "--rcu-budget", "1000"));
+        List<String> args = new ArrayList<>(List.of("verify", "--table", t.name(), "--config", t.cli().config().toString()));
         args.addAll(List.of(options));
+        if (!args.contains("--rcu-budget")) {
+            args.addAll(List.of("--rcu-budget", "1000"));
+        }
         return t.cli().exec(args);
     }
 
