@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The JSON summary line of verify. Every scanned item is counted once: {@code compared = equal + missingInSnowflake
- * + different + inFlight - inFlightExtras}; extra rows are counted only when {@code extrasChecked} (every segment was
- * scanned).
+ * The JSON summary line of verify. Every scanned item ({@code compared}) is equal, missing, different or in flight;
+ * rows without a scanned item are extra or in flight, and are looked for only when {@code extrasChecked} (every segment
+ * was scanned).
  *
  * @param extrasChecked      whether analytics rows without a source item were looked for (only on whole-table runs)
  * @param inFlight           items that differ only because they changed after what the analytics table has merged

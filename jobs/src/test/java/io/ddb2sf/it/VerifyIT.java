@@ -75,6 +75,7 @@ class VerifyIT {
             assertThat(drifted.exitCode()).as(drifted.stdout() + drifted.stderr()).isEqualTo(5);
             assertThat(drifted.error()).contains("DDB2SF-2020").contains("backfill");
             JsonNode bad = drifted.summary();
+            System.err.println("verify after tampering: " + bad + "\n" + drifted.error());
             assertThat(bad.get("drift").asBoolean()).isTrue();
             assertThat(counts(bad)).as(bad.toString()).containsExactly(1L, 1L, 2L, 0L);
             assertThat(bad.get("equal").asLong()).isEqualTo(198);
@@ -136,6 +137,7 @@ class VerifyIT {
             assertThat(during).as("writes made between verify's start and end").isGreaterThan(20);
             assertThat(result.exitCode()).as(result.stdout() + result.stderr()).isZero();
             JsonNode summary = result.summary();
+            System.err.println("verify during " + during + " writes: " + summary);
             assertThat(summary.get("drift").asBoolean()).isFalse();
             assertThat(counts(summary).subList(0, 3)).as(summary.toString()).containsExactly(0L, 0L, 0L);
             assertThat(summary.get("inFlight").asLong()).as(summary.toString()).isGreaterThan(0);
