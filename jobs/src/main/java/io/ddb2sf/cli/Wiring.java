@@ -110,8 +110,8 @@ public final class Wiring implements AutoCloseable {
     }
 
     public io.ddb2sf.verify.VerifyJob verifyJob() {
-        return new io.ddb2sf.verify.VerifyJob(config, dynamodb(), streamReader(), checkpoints(),
-                new SnowflakeConnections(config.snowflake()), clock, log);
+        return new io.ddb2sf.verify.VerifyJob(config, dynamodb(), streamReader(), checkpoints(), manifests(),
+                new SnowflakeConnections(config.snowflake()), new Ledger(), clock, log);
     }
 
     private StageStore stage() {

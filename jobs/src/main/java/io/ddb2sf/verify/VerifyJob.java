@@ -10,8 +10,12 @@ import io.ddb2sf.dynamodb.KeySchema;
 import io.ddb2sf.dynamodb.StreamReader;
 import io.ddb2sf.dynamodb.TypedValues;
 import io.ddb2sf.snowflake.ConnectionFactory;
+import io.ddb2sf.snowflake.Ledger;
 import io.ddb2sf.stage.Checkpoint;
 import io.ddb2sf.stage.CheckpointStore;
+import io.ddb2sf.stage.Manifest;
+import io.ddb2sf.stage.ManifestStore;
+import io.ddb2sf.stage.Partition;
 import io.ddb2sf.stage.ShardPosition;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -36,9 +40,9 @@ import software.amazon.awssdk.services.dynamodb.model.TableDescription;
 /**
  * verify: reads the source through the backfill's budgeted {@link SegmentScan} (some segments, or all) and compares
  * every item with its analytics row ({@link ItemComparison}). What differs is drift unless it is in flight: the item
- * changed after what the analytics table holds, which shows as a change in the stream after the checkpoint the run
- * started from (not exported yet, or made during the run) or as a landed change of a partition the ledger does not
- * record as merged (loaded, not merged).
+ * changed after what the analytics table holds, which shows as a change in the stream after the position the run
+ * started from (before the oldest exported hour not merged yet, else the checkpoint) or as a landed change of a
+ * partition the ledger does not record as merged (loaded, not merged).
  * Those are read only for the keys that differ, after the scan, so a run next to live traffic raises no false alarm.
  */
 public final class VerifyJob {
@@ -46,6 +50,8 @@ public final class VerifyJob {
     static final int EXAMPLES = 10;
     /** Differing keys kept for the in-flight check; beyond them the drift is plain without it. */
     static final int MAX_SUSPECTS = 100_000;
+    /** How far back from the checkpoint verify looks for exported hours not merged yet (status's default lookback). */
+    static final int UNMERGED_LOOKBACK_HOURS = 48;
     /** Keys per warehouse lookup: one Scan page holds at most 1,000 items (ReadBudget.pageLimit). */
     private static final int LOOKUP_BATCH = 1000;
 
@@ -53,17 +59,21 @@ public final class VerifyJob {
     private final DynamoDbClient dynamodb;
     private final StreamReader streams;
     private final CheckpointStore checkpoints;
+    private final ManifestStore manifests;
     private final ConnectionFactory warehouse;
+    private final Ledger ledger;
     private final Clock clock;
     private final PrintStream log;
 
     public VerifyJob(PipelineConfig config, DynamoDbClient dynamodb, StreamReader streams, CheckpointStore checkpoints,
-                     ConnectionFactory warehouse, Clock clock, PrintStream log) {
+                     ManifestStore manifests, ConnectionFactory warehouse, Ledger ledger, Clock clock, PrintStream log) {
         this.config = config;
         this.dynamodb = dynamodb;
         this.streams = streams;
         this.checkpoints = checkpoints;
+        this.manifests = manifests;
         this.warehouse = warehouse;
+        this.ledger = ledger;
         this.clock = clock;
         this.log = log;
     }
@@ -76,12 +86,13 @@ public final class VerifyJob {
 
     private record Suspect(Kind kind, String key, String what) {}
 
+    /** Where in the stream the changes the analytics table may lack begin. */
+    private record StreamStart(String streamArn, Map<String, ShardPosition> shards) {}
+
     public VerifySummary run(Plan plan, ReadBudget.Sleeper sleeper) {
         Instant began = clock.instant();
         TableConfig table = config.table(plan.table());
         TableDescription description = KeySchema.describe(dynamodb, table);
-        // Taken before the first page: every change the analytics table may lack is in the stream after it.
-        Optional<Checkpoint> checkpoint = checkpoints.load(table.name()).map(CheckpointStore.Loaded::checkpoint);
         ReadBudget budget = new ReadBudget(ReadBudget.unitsFor(plan.rcuBudget(), plan.capacityShare(), description),
                 System::nanoTime, sleeper);
         SegmentScan scan = new SegmentScan(dynamodb, table.name(), plan.totalSegments(), 1, budget, sleeper,
@@ -97,6 +108,8 @@ public final class VerifyJob {
         log.printf("verify %s: segments %s of %d, %.0f RCU/s%s%n", table.name(), plan.segments(), plan.totalSegments(),
                 budget.unitsPerSecond(), whole ? ", whole table (extra rows checked too)" : "");
         try (Connection c = warehouse.open()) {
+            // Taken before the first page: every change the analytics table may lack is in the stream after it.
+            Optional<StreamStart> start = streamStart(c, table);
             AnalyticsRows rows = new AnalyticsRows(c, table);
             if (whole) {
                 rows.startSeen();
@@ -128,7 +141,7 @@ public final class VerifyJob {
             if (whole) {
                 rows.unseen(key -> suspect(new Suspect(Kind.EXTRA, key, "no item in DynamoDB"), suspects, unchecked));
             }
-            Map<String, String> inFlight = inFlight(table, checkpoint, clock.instant(), rows, suspects);
+            Map<String, String> inFlight = inFlight(table, start, clock.instant(), rows, suspects);
             return summary(plan, table, whole, counts, suspects, unchecked, inFlight, scan, began);
         } catch (SQLException e) {
             throw warehouseFailed(e);
@@ -149,7 +162,7 @@ public final class VerifyJob {
     }
 
     /** The suspects that are in flight, with why. */
-    private Map<String, String> inFlight(TableConfig table, Optional<Checkpoint> checkpoint, Instant scanned,
+    private Map<String, String> inFlight(TableConfig table, Optional<StreamStart> start, Instant scanned,
                                          AnalyticsRows rows, List<Suspect> suspects) throws SQLException {
         Map<String, String> why = new HashMap<>();
         if (suspects.isEmpty()) {
@@ -161,21 +174,21 @@ public final class VerifyJob {
                     .forEach(k -> why.put(k, "a landed change is not merged yet"));
         }
         Set<String> wanted = Set.copyOf(keys);
-        changedInStream(table, checkpoint, scanned, wanted).forEach(k -> why.putIfAbsent(k, "changed after the last exported hour"));
+        changedInStream(table, start, scanned, wanted).forEach(k -> why.putIfAbsent(k, "changed after the last exported hour"));
         return why;
     }
 
     /**
-     * The wanted keys that have a stream record after the checkpoint and before the scan ended: changes not exported
+     * The wanted keys that have a stream record after {@code start} and before the scan ended: changes not merged
      * when the run started, or made while it scanned (later ones cannot explain what the scan saw, and reading up to
-     * them would never end on a busy table). Shards the checkpoint does not place are read from their trim horizon,
-     * which may call a key in flight that changed up to 24 hours before, never the other way round.
+     * them would never end on a busy table). Shards the start does not place are read from their trim horizon, which
+     * may call a key in flight that changed up to 24 hours before, never the other way round.
      */
-    private Set<String> changedInStream(TableConfig table, Optional<Checkpoint> checkpoint, Instant scanned,
+    private Set<String> changedInStream(TableConfig table, Optional<StreamStart> start, Instant scanned,
                                         Set<String> wanted) {
         String arn = streams.streamArn(table);
-        Map<String, ShardPosition> positions = checkpoint.filter(c -> c.streamArn().equals(arn))
-                .<Map<String, ShardPosition>>map(Checkpoint::shards).orElse(Map.of());
+        Map<String, ShardPosition> positions = start.filter(s -> arn.equals(s.streamArn()))
+                .map(StreamStart::shards).orElse(Map.of());
         Set<String> changed = new java.util.HashSet<>();
         for (Shard shard : streams.shards(arn)) {
             ShardPosition at = positions.get(shard.shardId());
@@ -192,6 +205,38 @@ public final class VerifyJob {
                     });
         }
         return changed;
+    }
+
+    /**
+     * The positions before the oldest exported hour that is not merged yet (its manifest records where its read
+     * began), else the checkpoint's: changes of hours exported but not loaded are in neither the analytics nor the
+     * landing table, and would otherwise look like drift. Walks back from the checkpoint one hour at a time to the
+     * newest merged hour, at most {@link #UNMERGED_LOOKBACK_HOURS}.
+     */
+    private Optional<StreamStart> streamStart(Connection c, TableConfig table) throws SQLException {
+        Optional<Checkpoint> checkpoint = checkpoints.load(table.name()).map(CheckpointStore.Loaded::checkpoint);
+        if (checkpoint.isEmpty()) {
+            return Optional.empty();
+        }
+        StreamStart start = new StreamStart(checkpoint.get().streamArn(), checkpoint.get().shards());
+        Partition hour = new Partition(table.name(), checkpoint.get().windowEnd().minus(Duration.ofHours(1)),
+                checkpoint.get().windowEnd());
+        for (int i = 0; i < UNMERGED_LOOKBACK_HOURS; i++) {
+            if (ledger.find(c, table.name(), hour.id(), Ledger.Step.MERGE).isPresent()) {
+                break;
+            }
+            Optional<Manifest.Source> source = manifests.load(hour).map(Manifest::source)
+                    .filter(s -> "stream".equals(s.kind()) && s.from() != null);
+            if (source.isPresent()) {
+                start = new StreamStart(source.get().streamArn(), source.get().from());
+            }
+            hour = new Partition(table.name(), hour.start().minus(Duration.ofHours(1)), hour.start());
+        }
+        if (start.shards() != checkpoint.get().shards()) {
+            log.printf("verify %s: hours exported but not merged yet; changes count as in flight from before them%n",
+                    table.name());
+        }
+        return Optional.of(start);
     }
 
     private VerifySummary summary(Plan plan, TableConfig table, boolean whole, long[] counts, List<Suspect> suspects,
