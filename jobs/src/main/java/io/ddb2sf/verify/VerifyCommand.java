@@ -22,7 +22,7 @@ public final class VerifyCommand implements Callable<Integer> {
     ScanOptions scan;
 
     @Option(names = "--sample-segments", paramLabel = "<k>",
-            description = "Read k of the --total-segments, spread evenly (0, n/k, 2n/k, ...), e.g. 1 of 100 for a 1 %"
+            description = "Read k of the --total-segments, spread evenly (0, n/k, 2n/k, ...), e.g. 1 of 100 for a 1 %%"
                     + " sample (default: all, which also finds rows the source no longer has).")
     Integer sampleSegments;
 
