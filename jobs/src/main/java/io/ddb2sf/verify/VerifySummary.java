@@ -32,9 +32,11 @@ public record VerifySummary(String job, String table, List<Integer> segments, in
         if (!drift) {
             return Optional.empty();
         }
+        // Changes not merged yet were already set apart as in flight, so rerunning hours would not help: the rows were
+        // lost or altered after their merge, and a backfill (a complete snapshot, merged as a full refresh) restores them.
         return Optional.of(new JobException(ErrorCode.VERIFY_DRIFT, table + " drifted: " + missingInSnowflake
                 + " missing in Snowflake, " + extraInSnowflake + " extra, " + different + " different of " + compared
-                + " compared (keys in the summary); rerun merge-apply for the hours not merged yet (see ddb2sf status),"
-                + " then, if it persists, run a backfill of " + table + " and merge it"));
+                + " compared (keys in the summary), not explained by changes in flight; restore them with a backfill:"
+                + " ddb2sf backfill --table " + table + ", then copy-load and merge-apply --backfill <its id>"));
     }
 }
