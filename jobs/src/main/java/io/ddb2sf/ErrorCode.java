@@ -2,8 +2,9 @@ package io.ddb2sf;
 
 /**
  * Every failure a job reports, with a stable code (config 0xxx, source 1xxx, warehouse 2xxx, stage 3xxx)
- * and the process exit code DESIGN.md fixes: 2 for bad usage or config, 1 for everything else; {@code status} alone
- * exits 3 or 4 to tell monitoring that a table is at risk or late.
+ * and the process exit code DESIGN.md fixes: 2 for bad usage or config, 1 for everything else. Findings that monitoring
+ * acts on have their own codes: {@code status} exits 3 or 4 when a table is at risk or late, {@code verify} exits 5
+ * when the analytics table differs from the source (after printing its summary line).
  */
 public enum ErrorCode {
     CONFIG_INVALID("DDB2SF-0001", 2),
@@ -27,6 +28,8 @@ public enum ErrorCode {
     MIGRATION_FAILED("DDB2SF-2004", 1),
     /** Not a failure of status itself: exported hours wait too long for copy-load or merge-apply. */
     MERGE_LATE("DDB2SF-2010", 4),
+    /** Not a failure of verify itself: the analytics table differs from the source beyond changes still in flight. */
+    VERIFY_DRIFT("DDB2SF-2020", 5),
 
     STAGE_FAILED("DDB2SF-3000", 1),
     STAGE_INVALID("DDB2SF-3001", 1),

@@ -42,19 +42,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.DoubleAdder;
 import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.core.exception.SdkServiceException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.ProvisionedThroughputExceededException;
-import software.amazon.awssdk.services.dynamodb.model.RequestLimitExceededException;
-import software.amazon.awssdk.services.dynamodb.model.ReturnConsumedCapacity;
-import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
 import software.amazon.awssdk.services.dynamodb.model.Shard;
 import software.amazon.awssdk.services.dynamodb.model.TableDescription;
 
@@ -65,10 +57,6 @@ import software.amazon.awssdk.services.dynamodb.model.TableDescription;
  * loads and merges like any other.
  */
 public final class BackfillJob {
-    /** Backoff for throttled pages: full jitter over an exponentially growing ceiling. */
-    static final long BACKOFF_BASE_MS = 100;
-    static final long BACKOFF_CAP_MS = 20_000;
-    static final int MAX_THROTTLED_ATTEMPTS = 12;
     private static final Duration PROGRESS_EVERY = Duration.ofSeconds(10);
 
     private final PipelineConfig config;
@@ -81,7 +69,6 @@ public final class BackfillJob {
     private final ObjectMapper json;
     private final Clock clock;
     private final PrintStream log;
-    private final AtomicLong throttled = new AtomicLong();
 
     public BackfillJob(PipelineConfig config, DynamoDbClient dynamodb, StreamReader streams, StageStore store,
                        ManifestStore manifests, CheckpointStore checkpoints, ObjectMapper json, Clock clock, PrintStream log) {
@@ -106,7 +93,10 @@ public final class BackfillJob {
         BackfillPartition p = plan.partition();
         TableConfig table = config.table(p.table());
         TableDescription description = KeySchema.describe(dynamodb, table);
-        ReadBudget budget = new ReadBudget(budgetOf(plan, description), System::nanoTime, sleeper);
+        ReadBudget budget = new ReadBudget(ReadBudget.unitsFor(plan.rcuBudget(), plan.capacityShare(), description),
+                System::nanoTime, sleeper);
+        SegmentScan scan = new SegmentScan(dynamodb, table.name(), plan.totalSegments(), plan.threads(), budget, sleeper,
+                "rerun with the same --snapshot to resume");
         ChangeRowSchema schema = new ChangeRowSchema(table);
         log.printf("backfill %s: segments %s of %d on %d threads, %.0f RCU/s; resume with --snapshot %s%n",
                 p, plan.segments(), plan.totalSegments(), plan.threads(), budget.unitsPerSecond(), p.snapshotId());
@@ -116,7 +106,6 @@ public final class BackfillJob {
         boolean reset = plan.resetCheckpoint() && resetCheckpoint(table, p);
 
         Map<Integer, AtomicLong> progress = new ConcurrentHashMap<>();
-        DoubleAdder consumed = new DoubleAdder();
         ExecutorService workers = Executors.newFixedThreadPool(plan.threads());
         ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "backfill-progress");
@@ -126,7 +115,7 @@ public final class BackfillJob {
         long expectedPerSegment = Math.max(1, description.itemCount() / plan.totalSegments());
         double[] lastConsumed = {0};
         reporter.scheduleAtFixedRate(() -> {
-            double now = consumed.sum();
+            double now = scan.consumedRcu();
             double rate = (now - lastConsumed[0]) / PROGRESS_EVERY.toSeconds();
             lastConsumed[0] = now;
             StringBuilder line = new StringBuilder(String.format("backfill %s: %.0f/%.0f RCU/s;", p, rate, budget.unitsPerSecond()));
@@ -136,12 +125,15 @@ public final class BackfillJob {
         }, PROGRESS_EVERY.toSeconds(), PROGRESS_EVERY.toSeconds(), TimeUnit.SECONDS);
 
         List<SegmentState> mine = new ArrayList<>();
+        List<TypedValues.Counter> misfits = new ArrayList<>();
         try {
             List<Future<SegmentState>> futures = new ArrayList<>();
             for (int segment : plan.segments()) {
                 progress.put(segment, new AtomicLong());
-                futures.add(workers.submit(() -> scanSegment(table, schema, p, segment, plan, budget, progress.get(segment),
-                        consumed, sleeper)));
+                TypedValues.Counter segmentMisfits = new TypedValues.Counter();
+                misfits.add(segmentMisfits);
+                futures.add(workers.submit(() -> scanSegment(table, schema, p, segment, plan, scan, progress.get(segment),
+                        segmentMisfits)));
             }
             for (Future<SegmentState> f : futures) {
                 mine.add(f.get());
@@ -165,96 +157,46 @@ public final class BackfillJob {
         long seconds = Math.max(1, Duration.between(began, clock.instant()).toSeconds());
         List<Manifest.FileEntry> parts = mine.stream().flatMap(s -> s.parts().stream()).toList();
         return new BackfillSummary("backfill", p.id(), p.snapshotId(), plan.segments(), plan.totalSegments(), items,
-                parts.size(), parts.stream().mapToLong(Manifest.FileEntry::size).sum(), rcu, consumed.sum() / seconds,
-                budget.unitsPerSecond(), throttled.get(), manifest.isPresent(), reset,
+                parts.size(), parts.stream().mapToLong(Manifest.FileEntry::size).sum(), rcu, scan.consumedRcu() / seconds,
+                budget.unitsPerSecond(), scan.throttledPages(), misfits.stream().mapToLong(TypedValues.Counter::count).sum(),
+                manifest.isPresent(), reset,
                 Duration.between(began, clock.instant()).toMillis());
     }
 
-    private double budgetOf(Plan plan, TableDescription d) {
-        if (plan.rcuBudget().isPresent()) {
-            return plan.rcuBudget().getAsDouble();
-        }
-        Long provisioned = d.provisionedThroughput() == null ? null : d.provisionedThroughput().readCapacityUnits();
-        if (provisioned == null || provisioned == 0) {
-            throw new JobException(ErrorCode.CONFIG_INVALID, "table " + d.tableName() + " is on-demand, so it has no read"
-                    + " capacity to take a share of; pass --rcu-budget <RCU per second>");
-        }
-        return provisioned * plan.capacityShare();
-    }
-
     private SegmentState scanSegment(TableConfig table, ChangeRowSchema schema, BackfillPartition p, int segment, Plan plan,
-                                     ReadBudget budget, AtomicLong progress, DoubleAdder consumed,
-                                     ReadBudget.Sleeper sleeper) throws IOException, InterruptedException {
-        SegmentState state = loadState(p, segment).orElse(SegmentState.start(segment, plan.totalSegments()));
-        if (state.totalSegments() != plan.totalSegments()) {
+                                     SegmentScan scan, AtomicLong progress, TypedValues.Counter misfits)
+            throws IOException, InterruptedException {
+        SegmentState initial = loadState(p, segment).orElse(SegmentState.start(segment, plan.totalSegments()));
+        if (initial.totalSegments() != plan.totalSegments()) {
             throw new JobException(ErrorCode.CONFIG_INVALID, "backfill " + p.snapshotId() + " was started with "
-                    + state.totalSegments() + " segments; resume it with --total-segments " + state.totalSegments());
+                    + initial.totalSegments() + " segments; resume it with --total-segments " + initial.totalSegments());
         }
-        progress.set(state.items());
-        if (state.done()) {
-            return state;
+        progress.set(initial.items());
+        if (initial.done()) {
+            return initial;
         }
         String position = String.format("%04d", segment);
-        Map<String, AttributeValue> startKey = fromJson(state.lastEvaluatedKey());
-        double rcu = state.consumedRcu();
-        double perItem = 0.5;
-        TypedValues.Counter misfits = new TypedValues.Counter();
+        SegmentState[] state = {initial};
+        double[] rcu = {initial.consumedRcu()};
         try (ScratchDir tmp = ScratchDir.create("ddb2sf-backfill-" + segment + "-");
              PartWriter writer = new PartWriter(store, keys, schema, p, config.stage().partTargetBytes(),
-                     config.stage().rowGroupBytes(), tmp.path(), state.parts().size())) {
-            while (true) {
-                budget.awaitTurn();
-                ScanResponse page = scanPage(table.name(), segment, plan, startKey,
-                        budget.pageLimit(perItem, plan.threads()), sleeper);
-                double cost = page.consumedCapacity() == null ? 0 : page.consumedCapacity().capacityUnits();
-                budget.spend(cost);
-                consumed.add(cost);
-                rcu += cost;
-                if (page.count() > 0) {
-                    perItem = cost / page.count();
-                }
-                for (Map<String, AttributeValue> item : page.items()) {
+                     config.stage().rowGroupBytes(), tmp.path(), initial.parts().size())) {
+            scan.scan(segment, fromJson(initial.lastEvaluatedKey()), (items, next, cost) -> {
+                rcu[0] += cost;
+                for (Map<String, AttributeValue> item : items) {
                     writer.write(snapshotRow(table, p, item, misfits), position);
                     progress.incrementAndGet();
                 }
-                startKey = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
-                if (startKey == null) {
-                    List<Manifest.FileEntry> parts = concat(state.parts(), writer.finish());
-                    state = new SegmentState(segment, plan.totalSegments(), null, parts, rows(parts), rcu, true);
-                    saveState(p, state);
-                    return state;
+                if (next == null) {
+                    List<Manifest.FileEntry> parts = concat(initial.parts(), writer.finish());
+                    state[0] = new SegmentState(segment, plan.totalSegments(), null, parts, rows(parts), rcu[0], true);
+                    saveState(p, state[0]);
+                } else if (writer.rollIfFull()) {
+                    List<Manifest.FileEntry> parts = concat(initial.parts(), writer.written());
+                    saveState(p, new SegmentState(segment, plan.totalSegments(), toJson(next), parts, rows(parts), rcu[0], false));
                 }
-                if (writer.rollIfFull()) {
-                    List<Manifest.FileEntry> parts = concat(state.parts(), writer.written());
-                    saveState(p, new SegmentState(segment, plan.totalSegments(), toJson(startKey), parts, rows(parts), rcu, false));
-                }
-            }
-        }
-    }
-
-    /** One page, retried with backoff while DynamoDB throttles; a throttled page is never skipped. */
-    private ScanResponse scanPage(String table, int segment, Plan plan, Map<String, AttributeValue> startKey, int limit,
-                                  ReadBudget.Sleeper sleeper) throws InterruptedException {
-        for (int attempt = 0; ; attempt++) {
-            try {
-                return dynamodb.scan(b -> b.tableName(table).segment(segment).totalSegments(plan.totalSegments())
-                        .exclusiveStartKey(startKey).limit(limit).returnConsumedCapacity(ReturnConsumedCapacity.TOTAL));
-            } catch (SdkServiceException e) {
-                boolean throttling = e.isThrottlingException() || e instanceof ProvisionedThroughputExceededException
-                        || e instanceof RequestLimitExceededException;
-                if (!throttling || attempt + 1 >= MAX_THROTTLED_ATTEMPTS) {
-                    throw new JobException(ErrorCode.SOURCE_FAILED, "scan of " + table + " segment " + segment + " failed"
-                            + (throttling ? " after " + MAX_THROTTLED_ATTEMPTS + " throttled attempts" : "")
-                            + ": " + JobException.firstLine(e)
-                            + "; rerun with the same --snapshot to resume (lower --rcu-budget if it was throttled)", e);
-                }
-                throttled.incrementAndGet();
-                long ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS << Math.min(attempt, 20));
-                sleeper.sleepNanos(TimeUnit.MILLISECONDS.toNanos(ThreadLocalRandom.current().nextLong(ceiling + 1)));
-            } catch (SdkException e) {
-                throw new JobException(ErrorCode.SOURCE_FAILED, "scan of " + table + " segment " + segment + " failed: "
-                        + JobException.firstLine(e) + "; rerun with the same --snapshot", e);
-            }
+            });
+            return state[0];
         }
     }
 

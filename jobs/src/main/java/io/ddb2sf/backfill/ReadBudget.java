@@ -1,6 +1,10 @@
 package io.ddb2sf.backfill;
 
+import io.ddb2sf.ErrorCode;
+import io.ddb2sf.JobException;
+import java.util.OptionalDouble;
 import java.util.function.LongSupplier;
+import software.amazon.awssdk.services.dynamodb.model.TableDescription;
 
 /**
  * A token bucket in read capacity units, shared by a process's scan workers and fed by what DynamoDB reports as
@@ -30,6 +34,22 @@ public final class ReadBudget {
         this.sleeper = sleeper;
         this.lastRefill = nanoClock.getAsLong();
         this.balance = 0;
+    }
+
+    /**
+     * The budget a scan may use: the one given, else a share of the table's provisioned read capacity (an on-demand
+     * table has none, so it needs one given).
+     */
+    public static double unitsFor(OptionalDouble given, double capacityShare, TableDescription d) {
+        if (given.isPresent()) {
+            return given.getAsDouble();
+        }
+        Long provisioned = d.provisionedThroughput() == null ? null : d.provisionedThroughput().readCapacityUnits();
+        if (provisioned == null || provisioned == 0) {
+            throw new JobException(ErrorCode.CONFIG_INVALID, "table " + d.tableName() + " is on-demand, so it has no read"
+                    + " capacity to take a share of; pass --rcu-budget <RCU per second>");
+        }
+        return provisioned * capacityShare;
     }
 
     public double unitsPerSecond() {

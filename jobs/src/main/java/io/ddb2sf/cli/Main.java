@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
 @Command(name = "ddb2sf", mixinStandardHelpOptions = true, version = "ddb2sf 0.1.0",
         description = "Keeps Snowflake tables in sync with DynamoDB tables, one hourly partition at a time.",
         subcommands = {MigrateCommand.class, ExportCommand.class, ValidateCommand.class, LoadCommand.class, MergeCommand.class,
-                SyncCommand.class, BackfillCommand.class, io.ddb2sf.status.StatusCommand.class})
+                SyncCommand.class, BackfillCommand.class, io.ddb2sf.status.StatusCommand.class,
+                io.ddb2sf.verify.VerifyCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -23,14 +24,17 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "name a job: migrate, export-increment,"
-                + " stage-validate, copy-load, merge-apply, sync, backfill or status");
+                + " stage-validate, copy-load, merge-apply, sync, backfill, status or verify");
     }
 
     public static void main(String[] args) {
         System.exit(execute(args));
     }
 
-    /** Runs the CLI and maps every outcome to DESIGN's exit codes: 0 ok, 2 bad usage or config, 1 anything else. */
+    /**
+     * Runs the CLI and maps every outcome to DESIGN's exit codes: 0 ok, 2 bad usage or config, 1 anything else; the
+     * findings of status (3, 4) and verify (5) as ErrorCode lists them.
+     */
     public static int execute(String... args) {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> report(e));

@@ -109,6 +109,11 @@ public final class Wiring implements AutoCloseable {
                 json, clock);
     }
 
+    public io.ddb2sf.verify.VerifyJob verifyJob() {
+        return new io.ddb2sf.verify.VerifyJob(config, dynamodb(), streamReader(), checkpoints(), manifests(),
+                new SnowflakeConnections(config.snowflake()), new Ledger(), clock, log);
+    }
+
     private StageStore stage() {
         if (stage == null) {
             S3Client s3 = track(S3Client.builder()
