@@ -1,7 +1,6 @@
 package io.ddb2sf.ddbexport;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ddb2sf.ErrorCode;
 import io.ddb2sf.JobException;
