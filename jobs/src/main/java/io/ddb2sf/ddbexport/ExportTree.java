@@ -41,14 +41,21 @@ public final class ExportTree {
      * What the caller asked DynamoDB for; a tree that differs is refused.
      *
      * @param view the incremental export's view type; null for a full export
+     * @param from an incremental export's window start, or null when any window will do
+     * @param to   an incremental export's window end, or null when any window will do
      */
-    public record Expected(String tableArn, ExportType type, ExportViewType view) {
+    public record Expected(String tableArn, ExportType type, ExportViewType view, Instant from, Instant to) {
         public static Expected full(String tableArn) {
-            return new Expected(tableArn, ExportType.FULL_EXPORT, null);
+            return new Expected(tableArn, ExportType.FULL_EXPORT, null, null, null);
         }
 
         public static Expected incremental(String tableArn, ExportViewType view) {
-            return new Expected(tableArn, ExportType.INCREMENTAL_EXPORT, view);
+            return new Expected(tableArn, ExportType.INCREMENTAL_EXPORT, view, null, null);
+        }
+
+        /** An incremental export of exactly [from, to): an adopted export of another window is refused. */
+        public static Expected incremental(String tableArn, ExportViewType view, Instant from, Instant to) {
+            return new Expected(tableArn, ExportType.INCREMENTAL_EXPORT, view, from, to);
         }
     }
 
@@ -107,6 +114,13 @@ public final class ExportTree {
             throw new JobException(ErrorCode.EXPORT_MISMATCH, "incremental export " + s.exportArn() + " has view "
                     + s.view().map(Enum::name).orElse("(none)") + ", not " + expected.view()
                     + "; export the window again with ExportViewType " + expected.view());
+        }
+        if (expected.from() != null && (!s.exportFrom().equals(Optional.of(expected.from()))
+                || !s.exportTo().equals(Optional.of(expected.to())))) {
+            throw new JobException(ErrorCode.EXPORT_MISMATCH, "incremental export " + s.exportArn() + " covers ["
+                    + s.exportFrom().map(Instant::toString).orElse("?") + ", " + s.exportTo().map(Instant::toString).orElse("?")
+                    + "), not [" + expected.from() + ", " + expected.to() + "); pass the export of that window, or let"
+                    + " ddb2sf start one");
         }
         if (!"DYNAMODB_JSON".equals(s.outputFormat())) {
             throw new JobException(ErrorCode.EXPORT_MISMATCH, "export " + s.exportArn() + " is in " + s.outputFormat()

@@ -289,6 +289,17 @@ class ExportTreeTest {
     }
 
     @Test
+    void anIncrementalExportOfAnotherWindowIsRefused() {
+        var tree = ExportTreeWriter.incremental(TARGET, FROM, TO, "NEW_AND_OLD_IMAGES", changes(), List.of("pk", "sk"), 1);
+        var source = new InMemoryExportSource(tree);
+        ExportTree.open(source, TARGET.manifestFolder(), ExportTree.Expected.incremental(TABLE_ARN, ExportViewType.NEW_AND_OLD_IMAGES, FROM, TO));
+        JobException e = assertThrowsOnOpen(tree, ExportTree.Expected.incremental(TABLE_ARN, ExportViewType.NEW_AND_OLD_IMAGES,
+                TO, TO.plusSeconds(3600)));
+        assertThat(e.code()).isEqualTo(ErrorCode.EXPORT_MISMATCH);
+        assertThat(e.getMessage()).contains("covers [" + FROM + ", " + TO + "), not [" + TO + ", " + TO.plusSeconds(3600) + ")");
+    }
+
+    @Test
     void aLineThatIsNotDynamoDbJsonIsRefusedWithItsLineNumber() {
         Map<String, byte[]> tree = new LinkedHashMap<>(ExportTreeWriter.full(TARGET, EXPORT_TIME,
                 List.of(item("pk", s("a"), "sk", n("1"))), List.of("pk", "sk"), 1));
