@@ -27,6 +27,7 @@ import software.amazon.awssdk.services.dynamodb.model.ExportStatus;
 import software.amazon.awssdk.services.dynamodb.model.ExportType;
 import software.amazon.awssdk.services.dynamodb.model.ExportViewType;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The export API path against moto's DynamoDB, which the local S3 server (moto) also serves on its port and which
@@ -57,6 +58,10 @@ class ExportApiIT {
     void tearDown() {
         moto.deleteTable(b -> b.tableName(table));
         moto.close();
+        try (S3Client s3 = io.ddb2sf.it.LocalStack.fromEnvironment().s3()) {
+            s3.listObjectsV2Paginator(b -> b.bucket(BUCKET).prefix("export-api-it/" + table + "/")).contents()
+                    .forEach(o -> s3.deleteObject(b -> b.bucket(BUCKET).key(o.key())));
+        }
     }
 
     void pitrOn() {
