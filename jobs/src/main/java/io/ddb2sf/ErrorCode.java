@@ -18,6 +18,18 @@ public enum ErrorCode {
     STREAM_NOT_ENABLED("DDB2SF-1003", 1),
     CHECKPOINT_ORDER("DDB2SF-1004", 1),
     CHECKPOINT_CONFLICT("DDB2SF-1005", 1),
+    /** A DynamoDB export ended FAILED or was cancelled (DescribeExport's FailureCode and FailureMessage say why). */
+    EXPORT_FAILED("DDB2SF-1020", 1),
+    /** An export tree without its manifests or with a data file missing: the export is still running or was cut short. */
+    EXPORT_INCOMPLETE("DDB2SF-1021", 1),
+    /** An export of another table, or of another type or view than the one asked for. */
+    EXPORT_MISMATCH("DDB2SF-1022", 1),
+    /** A data file whose bytes, item count or lines do not match its manifest line. */
+    EXPORT_CORRUPT("DDB2SF-1023", 1),
+    /** Exports need point-in-time recovery, which is off for the table. */
+    PITR_DISABLED("DDB2SF-1024", 1),
+    /** An incremental export window outside what DynamoDB accepts (15 minutes to 24 hours, inside the PITR window). */
+    EXPORT_WINDOW_INVALID("DDB2SF-1025", 2),
     /** Not a failure of status itself: a table's checkpoint is close to (or past) the stream's 24-hour trim. */
     STREAM_AT_RISK("DDB2SF-1010", 3),
 

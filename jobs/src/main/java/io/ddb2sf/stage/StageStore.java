@@ -83,6 +83,20 @@ public final class StageStore {
         }
     }
 
+    /**
+     * The object's bytes as a stream, or empty when it does not exist; for objects too large to hold in memory. The
+     * caller closes it.
+     */
+    public Optional<InputStream> open(String key) {
+        try {
+            return Optional.of(s3.getObject(b -> b.bucket(bucket).key(key)));
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        } catch (SdkException e) {
+            throw failed("read s3://" + bucket + "/" + key, e);
+        }
+    }
+
     /** Streams the object into a local file; returns empty when it does not exist. */
     public Optional<StoredObject> download(String key, Path target) {
         try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(bucket).key(key));
