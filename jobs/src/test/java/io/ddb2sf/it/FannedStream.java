@@ -28,21 +28,27 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 final class FannedStream extends StreamView {
     static final String PARENT = "shard-00-parent";
     static final String CHILD = "shard-01-child";
-    private static final int PAGE = 10;
 
     /** When a shard's tip check began and when it was last polled, in System.nanoTime. */
     record TipCheck(long firstEmptyPage, long lastEmptyPage) {}
 
     private final int shardCount;
     private final int splitAfter;
+    private final int page;
     private final Map<String, TipCheck> tipChecks = new ConcurrentHashMap<>();
     private Map<String, List<Record>> shards;
     private Map<String, String> parents;
 
     FannedStream(DynamoDbStreamsClient real, int shardCount, int splitAfter) {
+        this(real, shardCount, splitAfter, 10);
+    }
+
+    /** With GetRecords pages of at most {@code page} records. */
+    FannedStream(DynamoDbStreamsClient real, int shardCount, int splitAfter, int page) {
         super(real);
         this.shardCount = shardCount;
         this.splitAfter = splitAfter;
+        this.page = page;
     }
 
     /** The open shards' tip checks seen so far, by shard. */
@@ -86,7 +92,7 @@ final class FannedStream extends StreamView {
         String[] at = request.shardIterator().split("\\|");
         List<Record> records = shards.get(at[0]);
         int from = Math.min(Integer.parseInt(at[1]), records.size());
-        int to = Math.min(from + PAGE, records.size());
+        int to = Math.min(from + Math.min(page, request.limit() == null ? page : request.limit()), records.size());
         boolean closed = at[0].equals(PARENT);
         if (from == to && !closed) {
             long now = System.nanoTime();
