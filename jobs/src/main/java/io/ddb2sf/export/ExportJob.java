@@ -41,7 +41,8 @@ import software.amazon.awssdk.services.dynamodb.model.Shard;
  * <p>A new partition starts at the checkpoint and takes every record whose event time is before the window's end
  * (records older than the window that were not exported yet come along, counted as late; nothing is skipped).
  * A rerun of a partition that has a manifest reads exactly the positions that manifest recorded, so it writes the
- * same objects byte for byte.
+ * same objects byte for byte. Shards are read at the same time (a child after its parent), and their rows written
+ * one shard after the other in a fixed order, so the objects do not depend on which read ends first.
  */
 public final class ExportJob {
     /**
