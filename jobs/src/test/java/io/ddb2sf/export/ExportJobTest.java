@@ -126,6 +126,24 @@ class ExportJobTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void shouldFailTheHourAndWriteNoManifestWhenOneShardFailsWhileOthersAreRead() throws Exception {
+        stream.shard("a", null, false, rec("1", 5), rec("2", 10), rec("3", 12));
+        stream.shard("b", null, false, rec("4", 6));
+        stream.shard("c", "a", false, rec("5", 20));
+        for (int i = 0; i < 5; i++) {
+            stream.shard("idle-" + i, null, false);
+        }
+        stream.failReads("b");
+
+        assertThatThrownBy(() -> job().run(hour(0)))
+                .isInstanceOfSatisfying(JobException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.STREAM_GAP))
+                .hasMessageContaining("in shard b");
+        assertThat(new ManifestStore(new StageStore(s3, "bucket"), new StageKeys("stage"), Json.mapper()).load(hour(0))).isEmpty();
+        assertThat(s3.snapshot()).doesNotContainKey(new StageKeys("stage").checkpoint("orders"));
+    }
+
+    @Test
     void shouldRefuseAnHourWhenTheCheckpointIsStillBeforeIt() throws Exception {
         stream.shard("s", null, false, rec("1", 5));
         job().run(hour(0));
@@ -274,6 +292,7 @@ class ExportJobTest {
 
         private final Map<String, ShardScript> shards = new LinkedHashMap<>();
         private final List<String> reads = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final java.util.Set<String> failing = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
         void shard(String id, String parent, boolean closed, Record... records) {
             shards.put(id, new ShardScript(parent, closed, new ArrayList<>(List.of(records))));
@@ -285,6 +304,11 @@ class ExportJobTest {
 
         void trim(String id) {
             shards.remove(id);
+        }
+
+        /** The shard stays listed, but its records are gone when it is read. */
+        void failReads(String id) {
+            failing.add(id);
         }
 
         List<String> readOrder() {
@@ -305,7 +329,7 @@ class ExportJobTest {
         @Override
         public GetShardIteratorResponse getShardIterator(GetShardIteratorRequest request) {
             ShardScript s = shards.get(request.shardId());
-            if (s == null) {
+            if (s == null || failing.contains(request.shardId())) {
                 throw TrimmedDataAccessException.builder().message("trimmed").build();
             }
             int at = 0;
