@@ -83,7 +83,7 @@ public final class Wiring implements AutoCloseable {
                 .region(Region.of(config.aws().region()))
                 .applyMutation(b -> config.aws().dynamodbEndpoint().ifPresent(b::endpointOverride))
                 .overrideConfiguration(retries()).build());
-        return new StreamReader(dynamodb(), streamsView.apply(streams));
+        return new StreamReader(dynamodb(), streamsView.apply(streams), config.stream().openShardIdleWait());
     }
 
     public ValidateJob validateJob() {

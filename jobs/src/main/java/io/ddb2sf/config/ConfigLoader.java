@@ -79,7 +79,7 @@ public final class ConfigLoader {
         }
         ObjectNode tree = ((ObjectNode) root).deepCopy();
         applyEnv(tree);
-        allowOnly(tree, "", "aws", "stage", "snowflake", "tables");
+        allowOnly(tree, "", "aws", "stage", "snowflake", "tables", "stream");
 
         JsonNode aws = object(tree, "aws");
         allowOnly(aws, "aws.", "region", "dynamodbEndpoint", "s3Endpoint", "maxAttempts", "streamTimestampPrecision");
@@ -128,11 +128,18 @@ public final class ConfigLoader {
                 "s3://" + bucket + "/" + (prefix.isEmpty() ? "" : prefix + "/"),
                 optional(sf, "storageIntegration"));
 
+        JsonNode stream = tree.path("stream");
+        if (!stream.isMissingNode() && !stream.isObject()) {
+            errors.add("stream must be a mapping (or left out)");
+        }
+        allowOnly(stream, "stream.", "openShardIdleWait");
+        PipelineConfig.Stream streamConfig = new PipelineConfig.Stream(openShardIdleWait(stream, "stream.openShardIdleWait"));
+
         List<TableConfig> tables = tables(tree.get("tables"));
         if (!errors.isEmpty()) {
             throw invalid("config " + source + " is invalid: " + String.join("; ", errors));
         }
-        return new PipelineConfig(awsConfig, stageConfig, sfConfig, tables);
+        return new PipelineConfig(awsConfig, stageConfig, sfConfig, tables, streamConfig);
     }
 
     private List<TableConfig> tables(JsonNode node) {
@@ -355,6 +362,26 @@ public final class ConfigLoader {
             errors.add(at + " '" + v.get() + "' must be a duration from PT0.001S to PT1H, like PT1S (AWS) or PT1M"
                     + " (DynamoDB Local)");
             return PipelineConfig.Aws.AWS_STREAM_TIMESTAMP_PRECISION;
+        }
+    }
+
+    /** An ISO-8601 duration from one second to five minutes; ten seconds when absent. */
+    private Duration openShardIdleWait(JsonNode node, String at) {
+        Optional<String> v = node.isObject() ? optional(node, "openShardIdleWait") : Optional.empty();
+        if (v.isEmpty()) {
+            return PipelineConfig.Stream.DEFAULT_OPEN_SHARD_IDLE_WAIT;
+        }
+        try {
+            Duration d = Duration.parse(v.get());
+            if (d.compareTo(PipelineConfig.Stream.MIN_OPEN_SHARD_IDLE_WAIT) < 0
+                    || d.compareTo(PipelineConfig.Stream.MAX_OPEN_SHARD_IDLE_WAIT) > 0) {
+                throw new IllegalArgumentException();
+            }
+            return d;
+        } catch (RuntimeException e) {
+            errors.add(at + " '" + v.get() + "' must be a duration from PT1S to PT5M; keep the default PT10S against"
+                    + " AWS (an open shard may serve empty pages before records further along it)");
+            return PipelineConfig.Stream.DEFAULT_OPEN_SHARD_IDLE_WAIT;
         }
     }
 

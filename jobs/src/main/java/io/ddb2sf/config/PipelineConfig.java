@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Optional;
 
 /** The whole configuration, parsed and validated once by {@link ConfigLoader}. */
-public record PipelineConfig(Aws aws, Stage stage, Snowflake snowflake, List<TableConfig> tables) {
+public record PipelineConfig(Aws aws, Stage stage, Snowflake snowflake, List<TableConfig> tables, Stream stream) {
 
     public PipelineConfig {
         tables = List.copyOf(tables);
@@ -38,6 +38,23 @@ public record PipelineConfig(Aws aws, Stage stage, Snowflake snowflake, List<Tab
      * @param rowGroupBytes   Parquet row group size; bounds the writer's memory
      */
     public record Stage(String bucket, String prefix, long partTargetBytes, long rowGroupBytes) {}
+
+    /**
+     * @param openShardIdleWait how long export-increment keeps polling an open shard that gives only empty pages
+     *                          before it counts the shard as read to its tip for this hour. Keep the default (10 s)
+     *                          against AWS: "If there are no stream records available in the portion of the shard
+     *                          that the iterator points to, GetRecords returns an empty list. Note that it might take
+     *                          multiple calls to get to a portion of the shard that contains stream records"
+     *                          (DynamoDB Streams API reference, GetRecords,
+     *                          https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_GetRecords.html),
+     *                          so a short wait may stop before records that are there; they are then exported with
+     *                          the next hour, never lost. Local stacks, whose shards have no such runs, can go short.
+     */
+    public record Stream(Duration openShardIdleWait) {
+        public static final Duration DEFAULT_OPEN_SHARD_IDLE_WAIT = Duration.ofSeconds(10);
+        public static final Duration MIN_OPEN_SHARD_IDLE_WAIT = Duration.ofSeconds(1);
+        public static final Duration MAX_OPEN_SHARD_IDLE_WAIT = Duration.ofMinutes(5);
+    }
 
     /**
      * @param url                 full JDBC URL; when empty it is built from the account

@@ -42,10 +42,15 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
  * NextShardIterator is null ("the shard has been closed and the requested iterator will not return any more data")
  * or its ending sequence is handed over, however many empty pages lie between; an open shard, whose tip also looks
  * like empty pages, is read until it has given nothing but empty pages for a time budget, never for a page count.
+ * One reader may read several shards at once, each from its own thread: it keeps no state between reads.
  */
 public final class StreamReader {
-    /** How long an open shard may give only empty pages before it counts as read to its tip for this run. */
-    static final Duration OPEN_SHARD_EMPTY_BUDGET = Duration.ofSeconds(10);
+    /**
+     * How long an open shard may give only empty pages before it counts as read to its tip for this run, unless the
+     * config says otherwise ({@code stream.openShardIdleWait}). Ten seconds is 40 polls at one every 250 ms: enough to
+     * walk past a run of empty pages the real service may serve before records further along an open shard.
+     */
+    public static final Duration OPEN_SHARD_EMPTY_BUDGET = Duration.ofSeconds(10);
     /**
      * How long a shard that must be read to a known end (closed, or re-read through a recorded sequence) may give only
      * empty pages before the read fails; it is never reported finished before its end.
@@ -63,6 +68,7 @@ public final class StreamReader {
     private final Clock clock;
     private final Sleeper sleeper;
     private final DoubleSupplier jitter;
+    private final Duration openShardIdleWait;
 
     /** Sleeps for the given time; tests pass a fake clock's advance. */
     @FunctionalInterface
@@ -78,6 +84,18 @@ public final class StreamReader {
     /** With the clock the empty-page budgets are measured on, what waits, and a source of jitter in [0, 1). */
     public StreamReader(DynamoDbClient dynamodb, DynamoDbStreamsClient streams, Clock clock, Sleeper sleeper,
                         DoubleSupplier jitter) {
+        this(dynamodb, streams, clock, sleeper, jitter, OPEN_SHARD_EMPTY_BUDGET);
+    }
+
+    /** With the time an open shard may give only empty pages before it counts as read to its tip. */
+    public StreamReader(DynamoDbClient dynamodb, DynamoDbStreamsClient streams, Duration openShardIdleWait) {
+        this(dynamodb, streams, Clock.systemUTC(), d -> Thread.sleep(d.toMillis()),
+                () -> ThreadLocalRandom.current().nextDouble(), openShardIdleWait);
+    }
+
+    public StreamReader(DynamoDbClient dynamodb, DynamoDbStreamsClient streams, Clock clock, Sleeper sleeper,
+                        DoubleSupplier jitter, Duration openShardIdleWait) {
+        this.openShardIdleWait = openShardIdleWait;
         this.dynamodb = dynamodb;
         this.streams = streams;
         this.clock = clock;
@@ -177,7 +195,7 @@ public final class StreamReader {
                 Instant now = clock.instant();
                 emptySince = emptySince == null ? now : emptySince;
                 Duration empty = Duration.between(emptySince, now);
-                if (!knownEnd && empty.compareTo(OPEN_SHARD_EMPTY_BUDGET) >= 0) {
+                if (!knownEnd && empty.compareTo(openShardIdleWait) >= 0) {
                     return new ShardRead(last, false);
                 }
                 if (knownEnd && empty.compareTo(CLOSED_SHARD_EMPTY_LIMIT) >= 0) {

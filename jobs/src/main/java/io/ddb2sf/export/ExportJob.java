@@ -5,8 +5,6 @@ import io.ddb2sf.JobException;
 import io.ddb2sf.config.PipelineConfig;
 import io.ddb2sf.config.TableConfig;
 import io.ddb2sf.dynamodb.StreamReader;
-import io.ddb2sf.dynamodb.TypedValues;
-import io.ddb2sf.stage.ChangeRow;
 import io.ddb2sf.stage.ChangeRowSchema;
 import io.ddb2sf.stage.Checkpoint;
 import io.ddb2sf.stage.CheckpointStore;
@@ -26,13 +24,15 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import software.amazon.awssdk.services.dynamodb.model.Record;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import software.amazon.awssdk.services.dynamodb.model.Shard;
 
 /**
@@ -41,9 +41,19 @@ import software.amazon.awssdk.services.dynamodb.model.Shard;
  * <p>A new partition starts at the checkpoint and takes every record whose event time is before the window's end
  * (records older than the window that were not exported yet come along, counted as late; nothing is skipped).
  * A rerun of a partition that has a manifest reads exactly the positions that manifest recorded, so it writes the
- * same objects byte for byte.
+ * same objects byte for byte. Shards are read at the same time (a child after its parent), and their rows written
+ * one shard after the other in a fixed order, so the objects do not depend on which read ends first.
  */
 public final class ExportJob {
+    /**
+     * How many shards are read at once. Most shards of an hourly export are idle, and an idle open shard's read is
+     * its tip check: empty pages for stream.openShardIdleWait, four polls a second, no CPU. So the pool is sized for
+     * waiting, not for cores: the tip checks of up to 32 shards overlap, and memory stays bounded by one page of
+     * converted rows per reader ({@link ShardFeed#CAPACITY}). Each shard still has one reader, ddb2sf, of the two a
+     * shard allows.
+     */
+    static final int SHARD_READERS = 32;
+
     private final PipelineConfig config;
     private final StreamReader reader;
     private final StageStore store;
@@ -52,9 +62,17 @@ public final class ExportJob {
     private final ManifestStore manifests;
     private final Clock clock;
     private final PrintStream log;
+    private final int shardReaders;
 
     public ExportJob(PipelineConfig config, StreamReader reader, StageStore store, CheckpointStore checkpoints,
                      ManifestStore manifests, Clock clock, PrintStream log) {
+        this(config, reader, store, checkpoints, manifests, clock, log, SHARD_READERS);
+    }
+
+    /** With the number of shards read at once. */
+    ExportJob(PipelineConfig config, StreamReader reader, StageStore store, CheckpointStore checkpoints,
+              ManifestStore manifests, Clock clock, PrintStream log, int shardReaders) {
+        this.shardReaders = shardReaders;
         this.config = config;
         this.reader = reader;
         this.store = store;
@@ -80,49 +98,44 @@ public final class ExportJob {
 
         ChangeRowSchema schema = new ChangeRowSchema(table);
         Counts counts = new Counts();
-        TypedValues.Counter misfits = new TypedValues.Counter();
+        long misfits = 0;
         SortedMap<String, ShardPosition> to = new TreeMap<>();
         List<Manifest.FileEntry> files;
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(shardReaders, plan.shards.size())),
+                ExportJob::readerThread);
         try (ScratchDir tmp = ScratchDir.create("ddb2sf-export-");
              PartWriter writer = new PartWriter(store, keys, schema, p, config.stage().partTargetBytes(),
                      config.stage().rowGroupBytes(), tmp.path())) {
+            // Every shard is read on the pool, submitted in plan order (parents first), a child only after its parent
+            // finished; the rows are written here, one shard after the other in that same order, so the parts and
+            // the manifest are the same bytes whatever order the reads end in.
+            Map<String, ShardFeed> feeds = new LinkedHashMap<>();
             for (ShardPlan shard : plan.shards) {
-                ShardPosition from = plan.from.getOrDefault(shard.id, new ShardPosition(shard.parent, null, false));
-                ShardPosition parent = shard.parent == null ? null : to.get(shard.parent);
-                boolean parentPending = parent != null && !parent.finished();
-                if (from.finished() || parentPending || shard.limit == null) {
-                    to.put(shard.id, plan.rerun ? plan.expected.get(shard.id) : from);
-                    continue;
-                }
-                StreamReader.ShardRead read;
-                try {
-                    read = reader.read(arn, shard.id, shard.ending, from.lastSequence(), shard.limit, r -> {
-                        ChangeRow row = toRow(table, p, r, counts, misfits);
-                        writer.write(row, r.dynamodb().sequenceNumber());
-                        writer.rollIfFull();
-                        if (counts.rows % 100_000 == 0) {
-                            log.printf("export %s: %,d changes so far%n", p, counts.rows);
-                        }
-                    });
-                } catch (JobException e) {
-                    if (e.code() != ErrorCode.STREAM_GAP || plan.rerun) {
-                        throw e;
+                ShardFeed parent = shard.parent == null ? null : feeds.get(shard.parent);
+                ShardFeed feed = new ShardFeed();
+                feeds.put(shard.id, feed);
+                pool.execute(() -> feed.run(() -> readShard(table, p, arn, plan, shard,
+                        parent == null ? null : parent.position(), feed)));
+            }
+            for (ShardPlan shard : plan.shards) {
+                ShardFeed feed = feeds.get(shard.id);
+                for (ShardFeed.Row row = feed.take(); row != ShardFeed.END; row = feed.take()) {
+                    counts.count(row.op(), row.ttl(), row.late());
+                    writer.write(row.row(), row.sequence());
+                    writer.rollIfFull();
+                    if (counts.rows % 100_000 == 0) {
+                        log.printf("export %s: %,d changes so far%n", p, counts.rows);
                     }
-                    throw gap(table, p, e.getMessage());
                 }
-                ShardPosition after = new ShardPosition(shard.parent, read.lastSequence(), read.finished());
-                to.put(shard.id, plan.rerun ? plan.expected.get(shard.id) : after);
-                if (plan.rerun && !java.util.Objects.equals(read.lastSequence(), plan.expected.get(shard.id).lastSequence())) {
-                    throw new JobException(ErrorCode.STREAM_GAP, "rerun of " + p + " could not re-read shard " + shard.id
-                            + " through sequence " + plan.expected.get(shard.id).lastSequence() + " (stopped at "
-                            + read.lastSequence() + "); the staged files are kept: run stage-validate, and if they are"
-                            + " damaged, backfill: " + backfillCommand(table));
-                }
+                to.put(shard.id, feed.position());
+                misfits += feed.misfits();
             }
             files = writer.finish();
         } catch (IOException e) {
             throw new JobException(ErrorCode.STAGE_FAILED, "cannot write a Parquet part locally: " + e.getMessage()
                     + " (check free space under java.io.tmpdir), then rerun the partition", e);
+        } finally {
+            pool.shutdownNow();
         }
 
         long rows = files.stream().mapToLong(Manifest.FileEntry::rows).sum();
@@ -135,8 +148,46 @@ public final class ExportJob {
         advanceCheckpoint(p, arn, to, checkpoint);
 
         return new ExportSummary("export-increment", p.id(), plan.mode, rows, counts.inserts, counts.modifies,
-                counts.removes, counts.ttlRemoves, counts.late, misfits.count(), files.size(), bytes,
+                counts.removes, counts.ttlRemoves, counts.late, misfits, files.size(), bytes,
                 Duration.between(began, clock.instant()).toMillis(), keys.manifest(p), to);
+    }
+
+    /**
+     * Reads one shard within the plan into its feed (on a reader thread) and returns the position to record for it.
+     * {@code parent}: the position recorded for its parent in this run, null when the parent is not in the plan.
+     */
+    private ShardPosition readShard(TableConfig table, Partition p, String arn, Plan plan, ShardPlan shard,
+                                    ShardPosition parent, ShardFeed feed) {
+        ShardPosition from = plan.from.getOrDefault(shard.id, new ShardPosition(shard.parent, null, false));
+        boolean parentPending = parent != null && !parent.finished();
+        if (from.finished() || parentPending || shard.limit == null) {
+            return plan.rerun ? plan.expected.get(shard.id) : from;
+        }
+        StreamReader.ShardRead read;
+        try {
+            read = reader.read(arn, shard.id, shard.ending, from.lastSequence(), shard.limit, r -> feed.put(new ShardFeed.Row(
+                    StreamChangeRows.of(table, p.id(), r, feed.misfitCounter()), r.dynamodb().sequenceNumber(),
+                    r.eventNameAsString(), StreamChangeRows.isTtl(r),
+                    r.dynamodb().approximateCreationDateTime().isBefore(p.start()))));
+        } catch (JobException e) {
+            if (e.code() != ErrorCode.STREAM_GAP || plan.rerun) {
+                throw e;
+            }
+            throw gap(table, p, e.getMessage());
+        }
+        if (plan.rerun && !java.util.Objects.equals(read.lastSequence(), plan.expected.get(shard.id).lastSequence())) {
+            throw new JobException(ErrorCode.STREAM_GAP, "rerun of " + p + " could not re-read shard " + shard.id
+                    + " through sequence " + plan.expected.get(shard.id).lastSequence() + " (stopped at "
+                    + read.lastSequence() + "); the staged files are kept: run stage-validate, and if they are"
+                    + " damaged, backfill: " + backfillCommand(table));
+        }
+        return plan.rerun ? plan.expected.get(shard.id) : new ShardPosition(shard.parent, read.lastSequence(), read.finished());
+    }
+
+    private static Thread readerThread(Runnable r) {
+        Thread t = new Thread(r, "shard-reader");
+        t.setDaemon(true);
+        return t;
     }
 
     private Plan newPlan(Partition p, String arn, Optional<CheckpointStore.Loaded> loaded) {
@@ -208,11 +259,6 @@ public final class ExportJob {
         }
         String resetBy = loaded.map(l -> l.checkpoint().resetBy()).orElse(null);
         checkpoints.advance(p.table(), new Checkpoint(arn, p.end(), to, resetBy), loaded);
-    }
-
-    private ChangeRow toRow(TableConfig table, Partition p, Record r, Counts counts, TypedValues.Counter misfits) {
-        counts.count(r.eventNameAsString(), StreamChangeRows.isTtl(r), r.dynamodb().approximateCreationDateTime().isBefore(p.start()));
-        return StreamChangeRows.of(table, p.id(), r, misfits);
     }
 
     private JobException gap(TableConfig table, Partition p, String what) {

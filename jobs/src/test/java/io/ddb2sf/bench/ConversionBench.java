@@ -146,7 +146,7 @@ public final class ConversionBench {
     }
 
     /** Writes the items to a fresh table with a stream and reads the stream's pages back once. */
-    private static List<Record> record(URI endpoint, int n) throws InterruptedException {
+    static List<Record> record(URI endpoint, int n) throws InterruptedException {
         var creds = StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));
         try (DynamoDbClient ddb = DynamoDbClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1).credentialsProvider(creds).build();
              DynamoDbStreamsClient streams = DynamoDbStreamsClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)

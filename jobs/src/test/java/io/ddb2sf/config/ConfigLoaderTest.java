@@ -56,6 +56,19 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldWaitTenSecondsAtAnIdleOpenShardUnlessTheConfigSaysOtherwise() throws Exception {
+        assertThat(load(VALID, Map.of()).stream().openShardIdleWait()).isEqualTo(java.time.Duration.ofSeconds(10));
+        assertThat(load(VALID + "stream: {openShardIdleWait: PT2S}\n", Map.of()).stream().openShardIdleWait())
+                .isEqualTo(java.time.Duration.ofSeconds(2));
+        for (String bad : new String[] {"PT0.5S", "PT6M", "10s"}) {
+            assertThatThrownBy(() -> load(VALID + "stream: {openShardIdleWait: " + bad + ", idle: 1}\n", Map.of()))
+                    .isInstanceOf(JobException.class)
+                    .hasMessageContaining("stream.openShardIdleWait '" + bad + "' must be a duration from PT1S to PT5M")
+                    .hasMessageContaining("unknown field stream.idle");
+        }
+    }
+
+    @Test
     void shouldReportEveryBadFieldInOneMessage() {
         String bad = """
                 aws: {regoin: eu-west-1}

@@ -93,6 +93,17 @@ class StreamReaderTest {
     }
 
     @Test
+    void shouldStopAtAnIdleOpenShardsTipAfterTheConfiguredWait() {
+        PagedStream stream = new PagedStream(false, page("1"));
+        FakeTime time = new FakeTime();
+        StreamReader.ShardRead read = time.reader(stream, Duration.ofSeconds(2))
+                .read("arn", "shard-1", null, null, StreamReader.Limit.before(T0.plusSeconds(3600)), r -> { });
+        assertThat(read).isEqualTo(new StreamReader.ShardRead("1", false));
+        assertThat(time.elapsed()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(stream.emptyPagesServed).isEqualTo(Duration.ofSeconds(2).dividedBy(StreamReader.EMPTY_PAGE_PAUSE) + 1);
+    }
+
+    @Test
     void shouldGiveAnOpenShardATimeBudgetForEmptyPagesNotAPageCount() {
         PagedStream stream = new PagedStream(false, empty(20), page("1"), empty(20), page("2"));
         FakeTime time = new FakeTime();
@@ -197,6 +208,10 @@ class StreamReaderTest {
         final List<Duration> slept = new ArrayList<>();
 
         StreamReader reader(DynamoDbStreamsClient stream) {
+            return reader(stream, StreamReader.OPEN_SHARD_EMPTY_BUDGET);
+        }
+
+        StreamReader reader(DynamoDbStreamsClient stream, Duration openShardIdleWait) {
             Clock clock = new Clock() {
                 public ZoneId getZone() {
                     return ZoneOffset.UTC;
@@ -213,7 +228,7 @@ class StreamReaderTest {
             return new StreamReader(null, stream, clock, d -> {
                 slept.add(d);
                 now = now.plus(d);
-            }, () -> 0.5);
+            }, () -> 0.5, openShardIdleWait);
         }
 
         Duration elapsed() {

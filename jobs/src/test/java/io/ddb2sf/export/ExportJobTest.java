@@ -103,6 +103,47 @@ class ExportJobTest {
     }
 
     @Test
+    void shouldWriteTheSameBytesWhetherShardsAreReadOneByOneOrAllAtOnce() throws Exception {
+        // Two lineages and idle shards; pages of two records, so the concurrent reads interleave.
+        stream.shard("c1", "p", false, rec("14", 20), rec("16", 30), rec("18", 31), rec("19", 32));
+        stream.shard("c2", "p", false, rec("15", 25));
+        stream.shard("p", null, true, rec("11", 5), rec("12", 10), rec("13", 15));
+        stream.shard("q", null, false, rec("21", 6), rec("22", 7), rec("23", 8), rec("24", 9), rec("25", 11));
+        for (int i = 0; i < 5; i++) {
+            stream.shard("idle-" + i, null, false);
+        }
+
+        ExportSummary oneByOne = job(1).run(hour(0));
+        Map<String, String> serial = stage(hour(0));
+        Manifest serialManifest = manifest(hour(0));
+        s3.snapshot().keySet().forEach(k -> s3.deleteObject(b -> b.bucket("bucket").key(k)));
+        ExportSummary allAtOnce = job(ExportJob.SHARD_READERS).run(hour(0));
+
+        assertThat(allAtOnce.rows()).isEqualTo(oneByOne.rows()).isEqualTo(13);
+        assertThat(stage(hour(0))).as("the same objects, byte for byte").isEqualTo(serial);
+        assertThat(manifest(hour(0))).isEqualTo(serialManifest);
+        assertThat(manifest(hour(0)).source().to().get("c1")).isEqualTo(new ShardPosition("p", "19", false));
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void shouldFailTheHourAndWriteNoManifestWhenOneShardFailsWhileOthersAreRead() throws Exception {
+        stream.shard("a", null, false, rec("1", 5), rec("2", 10), rec("3", 12));
+        stream.shard("b", null, false, rec("4", 6));
+        stream.shard("c", "a", false, rec("5", 20));
+        for (int i = 0; i < 5; i++) {
+            stream.shard("idle-" + i, null, false);
+        }
+        stream.failReads("b");
+
+        assertThatThrownBy(() -> job().run(hour(0)))
+                .isInstanceOfSatisfying(JobException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.STREAM_GAP))
+                .hasMessageContaining("in shard b");
+        assertThat(new ManifestStore(new StageStore(s3, "bucket"), new StageKeys("stage"), Json.mapper()).load(hour(0))).isEmpty();
+        assertThat(s3.snapshot()).doesNotContainKey(new StageKeys("stage").checkpoint("orders"));
+    }
+
+    @Test
     void shouldRefuseAnHourWhenTheCheckpointIsStillBeforeIt() throws Exception {
         stream.shard("s", null, false, rec("1", 5));
         job().run(hour(0));
@@ -151,6 +192,10 @@ class ExportJobTest {
     // --- wiring ---
 
     private ExportJob job() throws Exception {
+        return job(ExportJob.SHARD_READERS);
+    }
+
+    private ExportJob job(int shardReaders) throws Exception {
         Path config = dir.resolve("ddb2sf.yaml");
         Files.writeString(config, """
                 aws: {region: us-east-1}
@@ -166,7 +211,7 @@ class ExportJobTest {
         FakeTime time = new FakeTime(H0.plus(Duration.ofHours(3)));
         StreamReader reader = new StreamReader(new OneTable(), stream, time, time::sleep, () -> 0.5);
         return new ExportJob(c, reader, store, new CheckpointStore(store, keys, Json.mapper()),
-                new ManifestStore(store, keys, Json.mapper()), time, new PrintStream(logged, true));
+                new ManifestStore(store, keys, Json.mapper()), time, new PrintStream(logged, true), shardReaders);
     }
 
     private static Partition hour(int n) {
@@ -200,12 +245,12 @@ class ExportJobTest {
             this.now = now;
         }
 
-        void sleep(Duration d) {
+        synchronized void sleep(Duration d) {
             now = now.plus(d);
         }
 
         @Override
-        public Instant instant() {
+        public synchronized Instant instant() {
             return now;
         }
 
@@ -246,7 +291,8 @@ class ExportJobTest {
         private record ShardScript(String parent, boolean closed, List<Record> records) {}
 
         private final Map<String, ShardScript> shards = new LinkedHashMap<>();
-        private final List<String> reads = new ArrayList<>();
+        private final List<String> reads = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final java.util.Set<String> failing = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
         void shard(String id, String parent, boolean closed, Record... records) {
             shards.put(id, new ShardScript(parent, closed, new ArrayList<>(List.of(records))));
@@ -260,8 +306,15 @@ class ExportJobTest {
             shards.remove(id);
         }
 
+        /** The shard stays listed, but its records are gone when it is read. */
+        void failReads(String id) {
+            failing.add(id);
+        }
+
         List<String> readOrder() {
-            return reads;
+            synchronized (reads) {
+                return List.copyOf(reads);
+            }
         }
 
         @Override
@@ -276,7 +329,7 @@ class ExportJobTest {
         @Override
         public GetShardIteratorResponse getShardIterator(GetShardIteratorRequest request) {
             ShardScript s = shards.get(request.shardId());
-            if (s == null) {
+            if (s == null || failing.contains(request.shardId())) {
                 throw TrimmedDataAccessException.builder().message("trimmed").build();
             }
             int at = 0;

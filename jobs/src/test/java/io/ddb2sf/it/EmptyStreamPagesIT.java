@@ -26,7 +26,9 @@ class EmptyStreamPagesIT {
 
     @Test
     void shouldReadThroughEmptyPagesOnClosedAndOpenShardsAndLandEveryChange() throws Exception {
-        LocalStack stack = LocalStack.fromEnvironment();
+        // The production wait at an open shard's tip: the 20 empty pages before and after the open children's records
+        // take 5 s to poll, longer than the short wait the other tests use.
+        LocalStack stack = LocalStack.fromEnvironment().withOpenShardIdleWait("PT10S");
         LocalStack.TestTable t = stack.newTable("gaps", "hard");
         String table = t.name();
         Instant[] hour = Fixtures.currentHour();

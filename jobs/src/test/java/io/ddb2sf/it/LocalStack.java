@@ -40,12 +40,24 @@ public final class LocalStack {
     private final String snowflakeUrl;
     /** What the configs say the stream's timestamps are precise to: DynamoDB Local's minute, as a stand-in for AWS. */
     private final String streamPrecision;
+    /**
+     * How long an export polls an idle open shard before it counts as read to its tip. Short here: every export of
+     * the suite waits it at DynamoDB Local's open shard, whose records never lie behind runs of empty pages. Tests of
+     * such runs ask for the production default ({@link #withOpenShardIdleWait}).
+     */
+    private final String openShardIdleWait;
 
-    private LocalStack(URI dynamodb, URI s3, String snowflakeUrl, String streamPrecision) {
+    private LocalStack(URI dynamodb, URI s3, String snowflakeUrl, String streamPrecision, String openShardIdleWait) {
         this.dynamodb = dynamodb;
         this.s3 = s3;
         this.snowflakeUrl = snowflakeUrl;
         this.streamPrecision = streamPrecision;
+        this.openShardIdleWait = openShardIdleWait;
+    }
+
+    /** The same servers, with configs whose exports poll an idle open shard for {@code wait} (ISO-8601). */
+    public LocalStack withOpenShardIdleWait(String wait) {
+        return new LocalStack(dynamodb, s3, snowflakeUrl, streamPrecision, wait);
     }
 
     /**
@@ -53,7 +65,7 @@ public final class LocalStack {
      * stream through a view stamping records to the second, as AWS does.
      */
     public LocalStack withAwsStreamTimestamps() {
-        return new LocalStack(dynamodb, s3, snowflakeUrl, "PT1S");
+        return new LocalStack(dynamodb, s3, snowflakeUrl, "PT1S", openShardIdleWait);
     }
 
     public static LocalStack fromEnvironment() {
@@ -63,7 +75,7 @@ public final class LocalStack {
         if (d == null || s == null || sf == null) {
             fail("the local stack is not running: run the tests with scripts/test (or scripts/stack up; source .stack/env)");
         }
-        return new LocalStack(URI.create(d), URI.create(s), sf, "PT1M");
+        return new LocalStack(URI.create(d), URI.create(s), sf, "PT1M", "PT2S");
     }
 
     public DynamoDbClient dynamodb() {
@@ -133,6 +145,8 @@ public final class LocalStack {
                   prefix: %s
                   partTargetMb: 1
                   rowGroupMb: 1
+                stream:
+                  openShardIdleWait: %s
                 snowflake:
                   url: "%s"
                   user: ddb2sf
@@ -142,7 +156,7 @@ public final class LocalStack {
                   storageIntegration: LOCAL_S3
                 tables:
                 %s
-                """.formatted(dynamodb, s3, streamPrecision, BUCKET, prefix, snowflakeUrl, DATABASE, schema, tablesYaml.indent(2));
+                """.formatted(dynamodb, s3, streamPrecision, BUCKET, prefix, openShardIdleWait, snowflakeUrl, DATABASE, schema, tablesYaml.indent(2));
         Path file = Files.createTempFile("ddb2sf-it-", ".yaml");
         Files.writeString(file, yaml);
         file.toFile().deleteOnExit();
