@@ -201,6 +201,9 @@ def test_backfill_dag_in_local_mode_copies_the_whole_table(monkeypatch, tmp_path
     assert run.state == "success"
     scans = [ti for ti in run.get_task_instances() if ti.task_id == "scan"]
     assert sorted(ti.map_index for ti in scans) == [0, 1]
+    tis = {ti.task_id: ti for ti in run.get_task_instances() if ti.task_id != "scan"}
+    assert tis["migrate"].xcom_pull(task_ids="migrate")["tables"] == [table]
+    assert tis["migrate"].end_date <= tis["copy_load"].start_date
 
     target = warehouse_rows(snowflake_cursor, table)
     assert {k: (v["amount"], v["status"], v["customer"]) for k, v in target.items()} == scan(dynamodb, table)
@@ -218,3 +221,41 @@ def test_a_job_that_exits_2_fails_at_once_without_retries(monkeypatch, tmp_path,
     assert run.state == "failed"
     [scan] = [ti for ti in run.get_task_instances() if ti.task_id == "scan"]
     assert scan.state == "failed" and scan.try_number == 1
+
+
+def _jar_has_verify() -> bool:
+    """Whether the jar the DAG runs has the verify command (an unknown command's --help prints the main usage)."""
+    from ddb2sf_airflow.settings import Settings
+
+    settings = Settings.from_env()
+    proc = subprocess.run([settings.java, "-jar", str(settings.jar), "verify", "--help"], capture_output=True,
+                          text=True, timeout=120)
+    return proc.returncode == 0 and proc.stdout.startswith("Usage: ddb2sf verify")
+
+
+def test_verify_dag_in_local_mode_finds_no_drift_then_fails_on_a_tampered_row(
+        monkeypatch, airflow_db, synced, snowflake_cursor, capfd, caplog):
+    if not _jar_has_verify():
+        pytest.skip("the jar has no verify command yet (java -jar jobs/target/ddb2sf.jar verify --help prints the main"
+                    " usage): build it from a tree with ddb2sf verify")
+    table = synced.table
+    dag = load_dags(monkeypatch, DDB2SF_CONFIG=synced.config, DDB2SF_MODE="local")["dynamodb_to_snowflake_verify"]
+    conf = {"table": table, "total_segments": 4, "sample_segments": 4, "rcu_budget": 1000}  # the whole table
+
+    run = dag.test(logical_date=None, run_conf=conf)
+    assert run.state == "success"
+    [ti] = [ti for ti in run.get_task_instances() if ti.task_id == "verify"]
+    assert ti.state == "success"
+    assert isinstance(ti.xcom_pull(task_ids="verify", map_indexes=0), dict)  # the JSON summary
+
+    # One amount changed in Snowflake behind the pipeline's back: drift, which fails the task at once.
+    snowflake_cursor.execute(f'UPDATE "{table.upper()}" SET "AMOUNT" = "AMOUNT" + 1 WHERE "ORDER_ID" = %s', ("o-001",))
+    capfd.readouterr()
+    run = dag.test(logical_date=None, run_conf=conf)
+    out = "".join(capfd.readouterr())
+    assert run.state == "failed"
+    [ti] = [ti for ti in run.get_task_instances() if ti.task_id == "verify"]
+    assert (ti.state, ti.try_number) == ("failed", 1)  # no retries: reading the sample again finds the same drift
+    assert "ddb2sf verify exited with 5 (DDB2SF-2020)" in out
+    assert re.search(r"summary: \{.*o-001", out), out  # the summary names the key
+    assert f"ddb2sf verify failed for table {table}" in caplog.text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import pendulum
@@ -122,3 +124,31 @@ def test_a_pod_that_exits_2_or_with_a_final_finding_fails_without_retries_and_ot
         assert str(e.value).startswith(message), e.value
     else:
         assert str(e.value).startswith("Pod copy-load-abc")  # the provider's own message
+
+
+@pytest.mark.parametrize("job, task, exit_code, tries", [("verify", "verify", 5, 1),
+                                                          ("status", "stream_watchdog", 3, 3)])
+def test_a_local_job_s_finding_fails_its_task_with_what_it_means(monkeypatch, tmp_path, airflow_db, caplog,
+                                                                job, task, exit_code, tries):
+    # The local operator maps exit codes as the pod operator does: drift fails at once, at-risk after retries.
+    from conftest import load_dags
+    from ddb2sf_airflow.jobs import VERIFY_FAILURES, WATCHDOG_FAILURES
+
+    fake = tmp_path / "fake"
+    fake.mkdir()
+    (fake / f"{job}.exit").write_text(str(exit_code))
+    dags = load_dags(monkeypatch, DDB2SF_CONFIG=write_config(tmp_path / "c.yaml", ["orders"]), DDB2SF_MODE="local",
+                     DDB2SF_JAVA=Path(__file__).with_name("fake_java"), DDB2SF_FAKE_DIR=fake)
+    if job == "verify":
+        dag = dags["dynamodb_to_snowflake_verify"]
+        run = dag.test(logical_date=None)
+    else:
+        dag = dags["ddb2sf_orders"]
+        dag.get_task(task).retry_delay = timedelta(0)  # its retries are real; their 10-minute wait is not needed here
+        run = dag.test(logical_date=pendulum.datetime(2026, 11, 24, 11, tz="UTC"),
+                       mark_success_pattern=rf"^(?!{task}$).*")
+    assert run.state == "failed"
+    [ti] = [ti for ti in run.get_task_instances() if ti.task_id == task]
+    assert (ti.state, ti.try_number) == ("failed", tries)
+    message = {**VERIFY_FAILURES, **WATCHDOG_FAILURES}[exit_code]
+    assert f"ddb2sf {task} failed for table orders, " in caplog.text and caplog.text.count(message) >= 1
