@@ -116,6 +116,7 @@ def hourly_sync(table: str):
         # hour's export has failed or waits for a failed earlier hour (depends_on_past leaves it without a state,
         # and anything downstream of it would wait too), which is when the checkpoint ages; and it never holds up
         # the sync. After migrate (whatever its outcome) only so that a new table's ledger exists when status reads it.
+        # dags/tests/test_scheduler.py sees it run in each of a failed table's runs under the real scheduler.
         # Exit 3/4 are retried like any failure: a table whose first or catching-up export is still running gets
         # the retries' 20 minutes to become healthy before the failure alert fires. The default 12 h threshold
         # leaves 12 h before changes may be lost, so the delay costs nothing.
