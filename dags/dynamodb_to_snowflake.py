@@ -2,7 +2,10 @@
 ### ddb2sf: DynamoDB to Snowflake
 
 `ddb2sf_<table>`, one DAG per table of the ddb2sf config, runs every hour:
-`export_increment >> stage_validate >> copy_load >> merge_apply` for the hour that just ended.
+`export_increment >> stage_validate >> copy_load >> merge_apply` for the hour that just ended, with `migrate`
+(new `sql/` migrations and the table's Snowflake tables) before `copy_load`, and `stream_watchdog`
+(`ddb2sf status`) beside the chain: it fails, and so alerts, when the table is at risk (its stream checkpoint is
+old: changes may be trimmed from the stream before they are exported) or late (hours exported but not merged).
 
 - One DAG per table, so that a table's failure never delays another: each table has its own runs, its own
   `depends_on_past` chain (hour h+1's export waits for hour h's export of the same table only) and its own
@@ -16,6 +19,9 @@
 **dynamodb_to_snowflake_backfill** (trigger it with the form) scans a whole table within a read budget, on several
 pods, then loads and merges that snapshot. Use it for a new table, and after a stream gap (with "reset checkpoint").
 Its scans have their own pool, so a big backfill never holds up the hourly exports.
+
+**dynamodb_to_snowflake_verify** compares, every day, a sample of each table's items with their analytics rows
+(`ddb2sf verify`); its task fails on drift. Trigger it with the form to verify one table, or more of it.
 """
 
 from __future__ import annotations
@@ -24,13 +30,15 @@ import logging
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
+from airflow.sdk import CronDataIntervalTimetable, CronTriggerTimetable, Param, dag, task
 
-from ddb2sf_airflow.jobs import DEFAULT_ARGS, job
-from ddb2sf_airflow.plan import backfill_scans, configured_tables, hourly_dag_id, k8s_label, snapshot_id
+from ddb2sf_airflow.jobs import DEFAULT_ARGS, VERIFY_FAILURES, WATCHDOG_FAILURES, job
+from ddb2sf_airflow.plan import (backfill_scans, configured_tables, hourly_dag_id, k8s_label, snapshot_id,
+                                 verify_runs)
 from ddb2sf_airflow.settings import Settings
 
 BACKFILL_DAG_ID = "dynamodb_to_snowflake_backfill"
+VERIFY_DAG_ID = "dynamodb_to_snowflake_verify"
 MAX_ACTIVE_RUNS = 24
 
 settings = Settings.from_env()
@@ -49,6 +57,12 @@ def _configured_tables() -> list[str]:
 
 
 TABLES = _configured_tables()
+
+
+def migrate_task(table: str, labels: dict):
+    """`ddb2sf migrate --table <t>`: safe to run concurrently and as often as needed; most runs find nothing to do."""
+    return job("migrate", settings, arguments=["migrate", "--table", table],
+               labels={**labels, "ddb2sf.io/step": "migrate"}, timeout=timedelta(minutes=15))
 
 
 def hourly_sync(table: str):
@@ -92,6 +106,28 @@ def hourly_sync(table: str):
         load = step("copy_load", timeout=timedelta(minutes=45))
         merge = step("merge_apply", timeout=timedelta(minutes=45))
         export >> validate >> load >> merge
+        # New sql/ migrations and this table's landing and analytics tables, before the first step that writes to
+        # Snowflake. Beside the export, not before it: the export needs only DynamoDB and S3, so a Snowflake outage
+        # must not stop the stream checkpoint from moving (the stream keeps changes only 24 h).
+        migrate = migrate_task(table, labels)
+        [validate, migrate] >> load
+
+        # The watchdog has no upstream in the sync chain and nothing downstream: it runs every hour, also while this
+        # hour's export has failed or waits for a failed earlier hour (depends_on_past leaves it without a state,
+        # and anything downstream of it would wait too), which is when the checkpoint ages; and it never holds up
+        # the sync. After migrate (whatever its outcome) only so that a new table's ledger exists when status reads it.
+        # dags/tests/test_scheduler.py sees it run in each of a failed table's runs under the real scheduler.
+        # Exit 3/4 are retried like any failure: a table whose first or catching-up export is still running gets
+        # the retries' 20 minutes to become healthy before the failure alert fires. The default 12 h threshold
+        # leaves 12 h before changes may be lost, so the delay costs nothing.
+        watchdog = job("stream_watchdog", settings,
+                       arguments=["status", "--table", table, "--json",
+                                  "--max-checkpoint-age", settings.max_checkpoint_age,
+                                  "--max-unmerged-age", settings.max_unmerged_age],
+                       labels={**labels, "ddb2sf.io/step": "status"}, timeout=timedelta(minutes=10),
+                       exit_messages=WATCHDOG_FAILURES, trigger_rule="all_done",
+                       retries=2, retry_delay=timedelta(minutes=10), retry_exponential_backoff=False)
+        migrate >> watchdog
 
     return sync()
 
@@ -160,8 +196,56 @@ def dynamodb_to_snowflake_backfill():
     load = step("copy_load", size="large", timeout=timedelta(hours=4))
     merge = step("merge_apply", size="large", timeout=timedelta(hours=4))
     scan >> validate >> load >> merge
+    # Beside the scans (which need no Snowflake), before the load.
+    migrate = migrate_task("{{ params.table }}", {**COMMON_LABELS, "ddb2sf.io/table": "{{ params.table | k8s_label }}"})
+    [validate, migrate] >> load
+
+
+@dag(
+    dag_id=VERIFY_DAG_ID,
+    description="ddb2sf: compare a sample of each table's items with their analytics rows",
+    # Daily, at an hour that is quiet for most tables; each run verifies another sample (the command picks it).
+    schedule=CronTriggerTimetable("30 3 * * *", timezone="UTC"),
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,  # a missed day's sample is not worth reading later
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=["ddb2sf"],
+    doc_md=__doc__,
+    params={
+        "table": Param(
+            None, type=["null", "string"], title="Table",
+            **({"enum": [None, *TABLES]} if TABLES else {"pattern": r"^[A-Za-z0-9_.-]{3,255}$"}),
+            values_display={None: "Every configured table"},
+            description="The DynamoDB table to verify, as named in the ddb2sf config; empty: every table (the"
+                        " daily runs)."),
+        "total_segments": Param(
+            100, type="integer", title="Scan segments", minimum=1, maximum=1_000_000,
+            description="The table is split into this many Scan segments; the sample is some of them."),
+        "sample_segments": Param(
+            1, type="integer", title="Sample segments", minimum=1, maximum=1_000_000,
+            description="How many of the segments to read and compare (at most Scan segments; equal: the whole"
+                        " table). 1 of 100 reads about 1 % of the table."),
+        "rcu_budget": Param(
+            50, type="number", title="Read budget (RCU/s)", exclusiveMinimum=0,
+            description="Read capacity units per second the verify of one table may consume from it."),
+    },
+)
+def dynamodb_to_snowflake_verify():
+    @task(retries=0)
+    def plan(params=None) -> list[dict]:
+        return verify_runs(params, TABLES)
+
+    # Verify reads the source table within a read budget, like a backfill scan, so it takes a slot of the same
+    # pool (DDB2SF_VERIFY_POOL, default the backfill pool): the pool bounds how many scans of the source tables
+    # run at once, and a verify waits while a backfill holds every slot, instead of comparing against an analytics
+    # table that the backfill has not finished refreshing. It never takes an hourly export's slot.
+    # Exit 5 (drift) fails the task at once: a retry would read the sample again and find the same drift.
+    job("verify", settings, size="large", timeout=timedelta(hours=6), pool=settings.verify_pool, mapped=True,
+        final_exits=VERIFY_FAILURES, map_index_template="{{ task.arguments[2] }}").expand_kwargs(plan())
 
 
 for _table in TABLES:
     hourly_sync(_table)
 dynamodb_to_snowflake_backfill()
+dynamodb_to_snowflake_verify()

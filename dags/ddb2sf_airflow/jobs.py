@@ -28,6 +28,20 @@ KEY_DIR = "/var/run/secrets/ddb2sf"
 EXIT_USAGE = 2
 USAGE_FAILURE = ("ddb2sf exited with 2 (bad usage, config or input: retrying will not help; see the 'ddb2sf: error'"
                  " line in the log)")
+# Exit codes that report a finding rather than a failure to run, and the message the task fails with. `status`'s
+# findings are retried (the state can change while the exports catch up); `verify`'s drift is not (final_exits).
+STATUS_AT_RISK, STATUS_LATE, VERIFY_DRIFT = 3, 4, 5
+WATCHDOG_FAILURES = {
+    STATUS_AT_RISK: "ddb2sf status exited with 3 (DDB2SF-1010): the table is at risk, its stream checkpoint is old (or"
+                    " missing) and changes not yet exported may be trimmed from the stream when the hours left run out;"
+                    " see the 'ddb2sf: DDB2SF-1010' line in the log, then make the hourly exports succeed again",
+    STATUS_LATE: "ddb2sf status exited with 4 (DDB2SF-2010): exported hours are not merged in time; see the"
+                 " 'ddb2sf: DDB2SF-2010' line in the log and clear the failed copy_load or merge_apply of those hours",
+}
+VERIFY_FAILURES = {
+    VERIFY_DRIFT: "ddb2sf verify exited with 5 (DDB2SF-2020): the analytics table differs from the source; the JSON"
+                  " summary in the log names the first keys of each kind (missing, extra, different)",
+}
 
 # Heap for the JVM in the pod, about three quarters of the memory limit: the rest is Parquet's off-heap buffers.
 RESOURCES = {
@@ -43,6 +57,8 @@ DEFAULT_ARGS = {
     "max_retry_delay": timedelta(minutes=30),
 }
 
+FINDINGS = {*WATCHDOG_FAILURES.values(), *VERIFY_FAILURES.values()}
+
 
 def failure_message(context) -> str:
     """One line naming the step, the table and the window (or backfill) that failed, and how to rerun it."""
@@ -55,8 +71,12 @@ def failure_message(context) -> str:
     else:
         start, end = context.get("data_interval_start"), context.get("data_interval_end")
         what = f"window [{start.isoformat() if start else '?'}, {end.isoformat() if end else '?'})"
-    return (f"ddb2sf {ti.task_id} failed for table {table}, {what} (run {ti.run_id}, try {ti.try_number}): read the task"
-            f" log's 'ddb2sf: error' line, fix the cause, then clear the failed task to rerun it; reruns are safe")
+    head = f"ddb2sf {ti.task_id} failed for table {table}, {what} (run {ti.run_id}, try {ti.try_number})"
+    finding = str(context.get("exception") or "")
+    if finding in FINDINGS:  # status or verify found something wrong with the data: say what, not "rerun me"
+        return f"{head}: {finding}"
+    return (f"{head}: read the task log's 'ddb2sf: error' line, fix the cause, then clear the failed task to rerun it;"
+            f" reruns are safe")
 
 
 def notify_failure(context) -> None:
@@ -78,8 +98,28 @@ def _exit_code(pod: k8s.V1Pod | None, container: str) -> int | None:
     return terminated.exit_code if terminated is not None else None
 
 
+def _failure(code: int | None, exit_messages: dict[int, str], final_exits: dict[int, str]) -> AirflowException | None:
+    """The exception for a job that exited with `code`: AirflowFailException (no retries) for exit 2 and the
+    `final_exits`, an AirflowException with the code's message for the `exit_messages`; None for the others."""
+    if code == EXIT_USAGE:
+        return AirflowFailException(USAGE_FAILURE)
+    if code in final_exits:
+        return AirflowFailException(final_exits[code])
+    if code in exit_messages:
+        return AirflowException(exit_messages[code])
+    return None
+
+
 class JobPodOperator(KubernetesPodOperator):
-    """A ddb2sf job in a pod. Exit 2 (bad usage, config or input) fails the task at once: no retry can fix it."""
+    """A ddb2sf job in a pod. Exit 2 (bad usage, config or input), and the exits in `final_exits` (a finding no retry
+    changes, e.g. drift), fail the task at once; the exits in `exit_messages` fail it (with retries) with their
+    message."""
+
+    def __init__(self, *, exit_messages: dict[int, str] | None = None, final_exits: dict[int, str] | None = None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.exit_messages = dict(exit_messages or {})
+        self.final_exits = dict(final_exits or {})
 
     def cleanup(self, pod, remote_pod, *args, **kwargs):
         try:
@@ -87,21 +127,26 @@ class JobPodOperator(KubernetesPodOperator):
         except AirflowFailException:
             raise
         except AirflowException as e:
-            if _exit_code(remote_pod, self.base_container_name) == EXIT_USAGE:
-                raise AirflowFailException(USAGE_FAILURE) from e
+            failure = _failure(_exit_code(remote_pod, self.base_container_name), self.exit_messages, self.final_exits)
+            if failure is not None:
+                raise failure from e
             raise
 
 
 class LocalJobOperator(BaseOperator):
-    """Runs `java -jar ddb2sf.jar <arguments>` on the worker; returns the job's JSON summary as the XCom."""
+    """Runs `java -jar ddb2sf.jar <arguments>` on the worker; returns the job's JSON summary as the XCom. Exit codes
+    are handled as JobPodOperator handles them."""
 
     template_fields: Sequence[str] = ("arguments", "labels")
     ui_color = "#e8f4fd"
 
-    def __init__(self, *, arguments: list, labels: dict | None = None, **kwargs):
+    def __init__(self, *, arguments: list, labels: dict | None = None, exit_messages: dict[int, str] | None = None,
+                 final_exits: dict[int, str] | None = None, **kwargs):
         super().__init__(**kwargs)
         self.arguments = arguments
         self.labels = labels or {}
+        self.exit_messages = dict(exit_messages or {})
+        self.final_exits = dict(final_exits or {})
 
     def execute(self, context):
         settings = Settings.from_env()
@@ -113,8 +158,11 @@ class LocalJobOperator(BaseOperator):
             self.log.info("%s", line.rstrip())
         out = proc.stdout.read()
         code = proc.wait()
-        if code == EXIT_USAGE:
-            raise AirflowFailException(USAGE_FAILURE)
+        if out.strip():
+            self.log.info("summary: %s", out.strip())  # the JSON summary, in the log as a pod's output would be
+        failure = _failure(code, self.exit_messages, self.final_exits)
+        if failure is not None:
+            raise failure
         if code != 0:
             raise AirflowException(f"ddb2sf exited with {code}; see the 'ddb2sf: error' line above")
         try:

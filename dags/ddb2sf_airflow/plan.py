@@ -83,3 +83,20 @@ def backfill_scans(params: dict, snapshot: str) -> list[dict]:
 
 def _number(x: float) -> str:
     return f"{x:.6g}"
+
+
+def verify_runs(params: dict, tables: list[str]) -> list[dict]:
+    """One verify per table: the form's table, or every configured table (the daily runs). Each table gets the whole
+    read budget: it is a budget on that table's capacity."""
+    total, sample = int(params["total_segments"]), int(params["sample_segments"])
+    if sample > total:
+        raise ValueError(f"sample_segments ({sample}) must be at most total_segments ({total})")
+    chosen = [params["table"]] if params.get("table") else list(tables)
+    if not chosen:
+        raise ValueError("no table to verify: the ddb2sf config lists none here (set DDB2SF_CONFIG), and the form"
+                         " named none")
+    return [{"arguments": ["verify", "--table", t, "--total-segments", str(total), "--sample-segments", str(sample),
+                           "--rcu-budget", _number(float(params["rcu_budget"]))],
+             "labels": {"app.kubernetes.io/name": "ddb2sf", "app.kubernetes.io/part-of": "ddb2sf",
+                        "ddb2sf.io/table": k8s_label(t), "ddb2sf.io/step": "verify"}}
+            for t in chosen]

@@ -30,6 +30,12 @@ class Settings:
     """Pool of the hourly exports: their own slots, so that a backfill's scans can never hold them up."""
     backfill_pool: str
     """Pool of the backfill scans (up to 64 pods, each up to 24 hours)."""
+    verify_pool: str
+    """Pool of the verify scans: by default the backfill pool, as both read the source tables."""
+    max_checkpoint_age: str
+    """The watchdog fails when a table's stream checkpoint is older (`status --max-checkpoint-age`)."""
+    max_unmerged_age: str
+    """The watchdog fails when an exported hour is not merged this long after it ended (`status --max-unmerged-age`)."""
     start_date: str
     """The first hour the hourly DAG syncs: set it to the hour the pipeline goes live (catchup runs every hour since)."""
     java: str
@@ -52,6 +58,9 @@ class Settings:
             snowflake_secret=env.get("DDB2SF_SNOWFLAKE_SECRET", "ddb2sf-snowflake"),
             export_pool=env.get("DDB2SF_EXPORT_POOL", "ddb2sf_export"),
             backfill_pool=env.get("DDB2SF_BACKFILL_POOL", "ddb2sf_backfill"),
+            verify_pool=env.get("DDB2SF_VERIFY_POOL", env.get("DDB2SF_BACKFILL_POOL", "ddb2sf_backfill")),
+            max_checkpoint_age=env.get("DDB2SF_MAX_CHECKPOINT_AGE", "12h"),
+            max_unmerged_age=env.get("DDB2SF_MAX_UNMERGED_AGE", "3h"),
             start_date=env.get("DDB2SF_START_DATE", "2026-11-01T00:00:00Z"),
             java=env.get("DDB2SF_JAVA", f"{java_home}/bin/java" if java_home else "java"),
             jar=Path(env.get("DDB2SF_JAR", str(REPO / "jobs" / "target" / "ddb2sf.jar"))),

@@ -6,17 +6,23 @@ its `.stack/env` (scripts/test provides both).
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import subprocess
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
+import tempfile
 
 import boto3
 import pendulum
 import pytest
 import snowflake.connector
+import yaml
 from conftest import REPO, load_dags, write_config
 
 STACK_CONFIG = REPO / ".stack" / "ddb2sf.yaml"
@@ -26,10 +32,14 @@ pytestmark = pytest.mark.skipif(
     reason="needs the local stack: scripts/stack up && source .stack/env (scripts/test does this)")
 
 
-@pytest.fixture
-def dynamodb():
+def _dynamodb():
     return boto3.client("dynamodb", endpoint_url=os.environ["DDB2SF_DYNAMODB_ENDPOINT"], region_name="us-east-1",
                         aws_access_key_id="local", aws_secret_access_key="local")
+
+
+@pytest.fixture
+def dynamodb():
+    return _dynamodb()
 
 
 @pytest.fixture
@@ -41,17 +51,41 @@ def snowflake_cursor():
     conn.close()
 
 
-def test_dag_in_local_mode_syncs_the_table_and_a_cleared_merge_changes_nothing(
-        monkeypatch, tmp_path, airflow_db, dynamodb, snowflake_cursor):
-    table = f"dag_orders_{uuid.uuid4().hex[:8]}"
-    config = write_config(tmp_path / "ddb2sf.yaml", [table], base=STACK_CONFIG)
-    hour = _whole_hour_ahead()
-    create_table(dynamodb, table)
-    write_changes(dynamodb, table)
+@pytest.fixture(scope="module")
+def synced():
+    """A table with 25 items, synced by one run of its hourly DAG (in local mode) for the current hour."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        table = f"dag_orders_{uuid.uuid4().hex[:8]}"
+        config = write_config(Path(tempfile.mkdtemp(prefix="ddb2sf-dag-")) / "ddb2sf.yaml", [table], base=STACK_CONFIG)
+        hour = _whole_hour_ahead()
+        ddb = _dynamodb()
+        create_table(ddb, table)
+        write_changes(ddb, table)
+        dag = load_dags(monkeypatch, DDB2SF_CONFIG=config, DDB2SF_MODE="local")[f"ddb2sf_{table}"]
+        run = dag.test(logical_date=hour + timedelta(hours=1))  # the window [hour, hour + 1h), see test_pod_spec
+        yield SimpleNamespace(table=table, config=config, hour=hour, run=run)
+        ddb.delete_table(TableName=table)
 
-    dag = load_dags(monkeypatch, DDB2SF_CONFIG=config, DDB2SF_MODE="local")[f"ddb2sf_{table}"]
-    run = dag.test(logical_date=hour + timedelta(hours=1))  # the window [hour, hour + 1h), see test_pod_spec
+
+def test_dag_in_local_mode_migrates_syncs_the_table_and_a_cleared_merge_changes_nothing(
+        monkeypatch, airflow_db, synced, dynamodb, snowflake_cursor):
+    table, hour, run = synced.table, synced.hour, synced.run
     assert run.state == "success"
+    tis = {ti.task_id: ti for ti in run.get_task_instances()}
+    assert {t: ti.state for t, ti in tis.items()} == dict.fromkeys(
+        ["migrate", "export_increment", "stage_validate", "copy_load", "merge_apply", "stream_watchdog"], "success")
+
+    # migrate ran, for this table only, and finished before copy_load started.
+    migrate = tis["migrate"].xcom_pull(task_ids="migrate")
+    assert migrate["job"] == "migrate" and migrate["tables"] == [table], migrate
+    assert tis["migrate"].end_date <= tis["copy_load"].start_date
+
+    # The watchdog ran status on the table just synced: healthy, exit 0.
+    status = tis["stream_watchdog"].xcom_pull(task_ids="stream_watchdog")
+    assert (status["job"], status["exitCode"], status["maxCheckpointAgeHours"]) == ("status", 0, 12.0)
+    [report] = status["tables"]
+    assert (report["table"], report["health"], report["problems"]) == (table, "OK", [])
+    assert report["checkpoint"]["windowEnd"] == (hour + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     source = scan(dynamodb, table)
     target = warehouse_rows(snowflake_cursor, table)
@@ -60,13 +94,46 @@ def test_dag_in_local_mode_syncs_the_table_and_a_cleared_merge_changes_nothing(
 
     # A cleared merge_apply reruns with the same window, so the same partition: here the other steps are marked
     # done and only the merge runs again, as after clearing it in the UI.
+    dag = load_dags(monkeypatch, DDB2SF_CONFIG=synced.config, DDB2SF_MODE="local")[f"ddb2sf_{table}"]
     first_merge = _merge(run)
     rerun = dag.test(logical_date=hour + timedelta(hours=1),
-                     mark_success_pattern=r"^(export_increment|stage_validate|copy_load)$")
+                     mark_success_pattern=r"^(migrate|export_increment|stage_validate|copy_load|stream_watchdog)$")
     assert rerun.state == "success"
     assert (rerun.data_interval_start, rerun.data_interval_end) == (run.data_interval_start, run.data_interval_end)
     assert _merge(rerun).start_date > first_merge.end_date  # it really ran again
     assert warehouse_rows(snowflake_cursor, table) == target
+
+
+def test_the_watchdog_fails_when_the_table_s_checkpoint_is_old(monkeypatch, airflow_db, synced, capfd, caplog):
+    table = synced.table
+    # Age the table's checkpoint by 13 hours (older than the 12 h default), as if its exports had stopped then:
+    # the same stream and positions, an older window end.
+    stage = yaml.safe_load(STACK_CONFIG.read_text(encoding="utf-8"))["stage"]
+    key = f"{stage['prefix']}/{table}/_checkpoint.json"
+    s3 = boto3.client("s3", endpoint_url=os.environ["DDB2SF_S3_ENDPOINT"], region_name="us-east-1",
+                      aws_access_key_id="local", aws_secret_access_key="local")
+    checkpoint = json.loads(s3.get_object(Bucket=stage["bucket"], Key=key)["Body"].read())
+    old = synced.hour - timedelta(hours=12)
+    checkpoint["windowEnd"] = old.strftime("%Y-%m-%dT%H:%M:%SZ")
+    s3.put_object(Bucket=stage["bucket"], Key=key, Body=json.dumps(checkpoint).encode())
+
+    dag = load_dags(monkeypatch, DDB2SF_CONFIG=synced.config, DDB2SF_MODE="local")[f"ddb2sf_{table}"]
+    watchdog = dag.get_task("stream_watchdog")
+    assert watchdog.retries == 2
+    watchdog.retries = 0  # its retries wait 10 minutes each; the failure they end in is the same
+    capfd.readouterr()
+    run = dag.test(logical_date=synced.hour + timedelta(hours=1),
+                   mark_success_pattern=r"^(?!stream_watchdog$).*")  # only the watchdog runs
+    out = "".join(capfd.readouterr())
+    assert run.state == "failed"
+    tis = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert tis.pop("stream_watchdog") == "failed" and set(tis.values()) == {"success"}
+    # It failed because status found the table at risk (exit 3), and its log says how much time is left.
+    assert re.search(rf"ddb2sf: DDB2SF-1010: {re.escape(table)}: checkpoint is 1[23]\.\d h old, 1[01]\.\d h left", out), out
+    assert "ddb2sf status exited with 3 (DDB2SF-1010)" in out
+    # The failure alert's line says what was found.
+    assert re.search(rf"ddb2sf stream_watchdog failed for table {re.escape(table)}, window .*: ddb2sf status exited"
+                     r" with 3 \(DDB2SF-1010\): the table is at risk", caplog.text), caplog.text
 
 
 def _merge(run):
@@ -134,6 +201,9 @@ def test_backfill_dag_in_local_mode_copies_the_whole_table(monkeypatch, tmp_path
     assert run.state == "success"
     scans = [ti for ti in run.get_task_instances() if ti.task_id == "scan"]
     assert sorted(ti.map_index for ti in scans) == [0, 1]
+    tis = {ti.task_id: ti for ti in run.get_task_instances() if ti.task_id != "scan"}
+    assert tis["migrate"].xcom_pull(task_ids="migrate")["tables"] == [table]
+    assert tis["migrate"].end_date <= tis["copy_load"].start_date
 
     target = warehouse_rows(snowflake_cursor, table)
     assert {k: (v["amount"], v["status"], v["customer"]) for k, v in target.items()} == scan(dynamodb, table)
@@ -151,3 +221,41 @@ def test_a_job_that_exits_2_fails_at_once_without_retries(monkeypatch, tmp_path,
     assert run.state == "failed"
     [scan] = [ti for ti in run.get_task_instances() if ti.task_id == "scan"]
     assert scan.state == "failed" and scan.try_number == 1
+
+
+def _jar_has_verify() -> bool:
+    """Whether the jar the DAG runs has the verify command (an unknown command's --help prints the main usage)."""
+    from ddb2sf_airflow.settings import Settings
+
+    settings = Settings.from_env()
+    proc = subprocess.run([settings.java, "-jar", str(settings.jar), "verify", "--help"], capture_output=True,
+                          text=True, timeout=120)
+    return proc.returncode == 0 and proc.stdout.startswith("Usage: ddb2sf verify")
+
+
+def test_verify_dag_in_local_mode_finds_no_drift_then_fails_on_a_tampered_row(
+        monkeypatch, airflow_db, synced, snowflake_cursor, capfd, caplog):
+    if not _jar_has_verify():
+        pytest.skip("the jar has no verify command yet (java -jar jobs/target/ddb2sf.jar verify --help prints the main"
+                    " usage): build it from a tree with ddb2sf verify")
+    table = synced.table
+    dag = load_dags(monkeypatch, DDB2SF_CONFIG=synced.config, DDB2SF_MODE="local")["dynamodb_to_snowflake_verify"]
+    conf = {"table": table, "total_segments": 4, "sample_segments": 4, "rcu_budget": 1000}  # the whole table
+
+    run = dag.test(logical_date=None, run_conf=conf)
+    assert run.state == "success"
+    [ti] = [ti for ti in run.get_task_instances() if ti.task_id == "verify"]
+    assert ti.state == "success"
+    assert isinstance(ti.xcom_pull(task_ids="verify", map_indexes=0), dict)  # the JSON summary
+
+    # One amount changed in Snowflake behind the pipeline's back: drift, which fails the task at once.
+    snowflake_cursor.execute(f'UPDATE "{table.upper()}" SET "AMOUNT" = "AMOUNT" + 1 WHERE "ORDER_ID" = %s', ("o-001",))
+    capfd.readouterr()
+    run = dag.test(logical_date=None, run_conf=conf)
+    out = "".join(capfd.readouterr())
+    assert run.state == "failed"
+    [ti] = [ti for ti in run.get_task_instances() if ti.task_id == "verify"]
+    assert (ti.state, ti.try_number) == ("failed", 1)  # no retries: reading the sample again finds the same drift
+    assert "ddb2sf verify exited with 5 (DDB2SF-2020)" in out
+    assert re.search(r"summary: \{.*o-001", out), out  # the summary names the key
+    assert f"ddb2sf verify failed for table {table}" in caplog.text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import pendulum
@@ -67,6 +69,23 @@ def test_failure_message_names_the_table_the_window_and_the_rerun():
     assert "backfill 20261124T101500Z" in failure_message({"ti": ti, "task": backfill})
 
 
+def test_failure_message_of_a_finding_says_what_was_found():
+    from airflow.sdk.exceptions import AirflowException, AirflowFailException
+    from ddb2sf_airflow.jobs import VERIFY_FAILURES, WATCHDOG_FAILURES
+
+    ti = SimpleNamespace(task_id="stream_watchdog", run_id="scheduled__2026-11-24T10:00:00+00:00", try_number=3)
+    task = SimpleNamespace(arguments=["status", "--table", "orders", "--json"])
+    context = {"ti": ti, "task": task, "exception": AirflowException(WATCHDOG_FAILURES[3])}
+    message = failure_message(context)
+    assert message.startswith("ddb2sf stream_watchdog failed for table orders, window [?, ?) (run scheduled__")
+    assert message.endswith(": " + WATCHDOG_FAILURES[3]) and "clear the failed task" not in message
+    drift = failure_message({**context, "exception": AirflowFailException(VERIFY_FAILURES[5])})
+    assert drift.endswith(": ddb2sf verify exited with 5 (DDB2SF-2020): the analytics table differs from the source;"
+                          " the JSON summary in the log names the first keys of each kind (missing, extra, different)")
+    other = failure_message({**context, "exception": AirflowException("ddb2sf exited with 1; see the ...")})
+    assert other.endswith("clear the failed task to rerun it; reruns are safe")
+
+
 def _finished_pod(exit_code: int):
     from kubernetes.client import models as k8s
 
@@ -77,13 +96,18 @@ def _finished_pod(exit_code: int):
             state=k8s.V1ContainerState(terminated=k8s.V1ContainerStateTerminated(exit_code=exit_code)))]))
 
 
-@pytest.mark.parametrize("exit_code, retried", [(2, False), (1, True)])
-def test_a_pod_that_exits_2_fails_without_retries_and_others_retry(monkeypatch, exit_code, retried):
+@pytest.mark.parametrize("exit_code, retried, message", [
+    (2, False, "ddb2sf exited with 2"), (1, True, None),
+    (5, False, "ddb2sf verify exited with 5 (DDB2SF-2020)"),  # drift: one of final_exits
+    (3, True, "ddb2sf status exited with 3 (DDB2SF-1010)"),  # at risk: one of exit_messages, retried
+    (4, True, "ddb2sf status exited with 4 (DDB2SF-2010)")])
+def test_a_pod_that_exits_2_or_with_a_final_finding_fails_without_retries_and_others_retry(
+        monkeypatch, exit_code, retried, message):
     from airflow.sdk.exceptions import AirflowException, AirflowFailException
-    from ddb2sf_airflow.jobs import JobPodOperator
+    from ddb2sf_airflow.jobs import VERIFY_FAILURES, WATCHDOG_FAILURES, JobPodOperator
 
     op = JobPodOperator(task_id="copy_load", image="ddb2sf", namespace="ddb2sf", arguments=["copy-load"],
-                        on_finish_action="keep_pod")
+                        on_finish_action="keep_pod", exit_messages=WATCHDOG_FAILURES, final_exits=VERIFY_FAILURES)
     # What cleanup asks the cluster for; there is none here, only the finished pod. Each patch must replace an
     # existing method (monkeypatch's default raising=True): after a rename in the provider, this test fails instead
     # of silently calling the renamed method against a cluster that is not there.
@@ -96,3 +120,36 @@ def test_a_pod_that_exits_2_fails_without_retries_and_others_retry(monkeypatch, 
     with pytest.raises(AirflowException) as e:
         op.cleanup(pod, pod)
     assert isinstance(e.value, AirflowFailException) is not retried
+    if message is not None:
+        assert str(e.value).startswith(message), e.value
+    else:
+        assert str(e.value).startswith("Pod copy-load-abc")  # the provider's own message
+
+
+@pytest.mark.parametrize("job, task, exit_code, tries", [("verify", "verify", 5, 1),
+                                                          ("status", "stream_watchdog", 3, 3)])
+def test_a_local_job_s_finding_fails_its_task_with_what_it_means(monkeypatch, tmp_path, airflow_db, caplog,
+                                                                job, task, exit_code, tries):
+    # The local operator maps exit codes as the pod operator does: drift fails at once, at-risk after retries.
+    from conftest import load_dags
+    from ddb2sf_airflow.jobs import VERIFY_FAILURES, WATCHDOG_FAILURES
+
+    fake = tmp_path / "fake"
+    fake.mkdir()
+    (fake / f"{job}.exit").write_text(str(exit_code))
+    dags = load_dags(monkeypatch, DDB2SF_CONFIG=write_config(tmp_path / "c.yaml", ["orders"]), DDB2SF_MODE="local",
+                     DDB2SF_JAVA=Path(__file__).with_name("fake_java"), DDB2SF_FAKE_DIR=fake)
+    dag = dags["dynamodb_to_snowflake_verify" if job == "verify" else "ddb2sf_orders"]
+    # Retries are real (a retried drift would show as more tries), their wait is not needed here.
+    dag.get_task(task).retry_delay = timedelta(0)
+    dag.get_task(task).retry_exponential_backoff = False
+    if job == "verify":
+        run = dag.test(logical_date=None)
+    else:
+        run = dag.test(logical_date=pendulum.datetime(2026, 11, 24, 11, tz="UTC"),
+                       mark_success_pattern=rf"^(?!{task}$).*")
+    assert run.state == "failed"
+    [ti] = [ti for ti in run.get_task_instances() if ti.task_id == task]
+    assert (ti.state, ti.try_number) == ("failed", tries)
+    message = {**VERIFY_FAILURES, **WATCHDOG_FAILURES}[exit_code]
+    assert f"ddb2sf {task} failed for table orders, " in caplog.text and caplog.text.count(message) >= 1

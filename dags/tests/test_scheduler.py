@@ -193,10 +193,16 @@ def test_a_failed_table_holds_back_no_other_table_and_catches_up_in_order_once_c
     a_exports = [j for j in airflow.jobs() if j.job == "export-increment" and j.table == A]
     assert [(j.window, j.code) for j in a_exports] == [(airflow.window(0), 2)]
     a = f"ddb2sf_{A}"
+    # Meanwhile the watchdog ran in every one of A's runs, the failed one and those whose export waits: it is where
+    # a table that stopped exporting is noticed before the stream trims its changes.
+    airflow.wait_for("A's watchdog ran in each of its runs",
+                     lambda: sum(j.job == "status" and j.table == A and j.code == 0 for j in airflow.jobs()) == HOURS)
     states = airflow.task_states(a)
     start = {n: (airflow.hour + timedelta(hours=n)).strftime("%Y-%m-%dT%H:%M:%SZ") for n in range(HOURS)}
     assert states[(start[0], "export_increment")] == "failed"
     assert [states[(start[n], "export_increment")] for n in range(1, HOURS)] == [None] * (HOURS - 1)
+    assert [states[(start[n], "stream_watchdog")] for n in range(HOURS)] == ["success"] * HOURS
+    assert not any(j.job == "copy-load" and j.table == A for j in airflow.jobs())  # nothing of A's sync ran
 
     # Fixed; then the failed task is cleared with its downstream tasks, as in the grid. The cleared run is queued
     # while the three later runs keep running (waiting for it): it needs a fourth run slot.
