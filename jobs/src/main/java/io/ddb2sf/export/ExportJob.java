@@ -164,9 +164,10 @@ public final class ExportJob {
             return plan.rerun ? plan.expected.get(shard.id) : from;
         }
         StreamReader.ShardRead read;
+        String partitionId = p.id(); // formatted once, not per record
         try {
             read = reader.read(arn, shard.id, shard.ending, from.lastSequence(), shard.limit, r -> feed.put(new ShardFeed.Row(
-                    StreamChangeRows.of(table, p.id(), r, feed.misfitCounter()), r.dynamodb().sequenceNumber(),
+                    StreamChangeRows.of(table, partitionId, r, feed.misfitCounter()), r.dynamodb().sequenceNumber(),
                     r.eventNameAsString(), StreamChangeRows.isTtl(r),
                     r.dynamodb().approximateCreationDateTime().isBefore(p.start()))));
         } catch (JobException e) {

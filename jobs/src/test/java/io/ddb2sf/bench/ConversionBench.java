@@ -98,9 +98,10 @@ public final class ConversionBench {
         StageStore discard = new StageStore(discardingS3(), "bench");
         long began = CPU.getCurrentThreadCpuTime();
         TypedValues.Counter misfits = new TypedValues.Counter();
+        String partitionId = p.id();
         try (PartWriter writer = new PartWriter(discard, new StageKeys("bench"), schema, p, Long.MAX_VALUE, 32L << 20, tmp)) {
             for (Record r : records) {
-                writer.write(StreamChangeRows.of(table, p.id(), r, misfits), r.dynamodb().sequenceNumber());
+                writer.write(StreamChangeRows.of(table, partitionId, r, misfits), r.dynamodb().sequenceNumber());
             }
             writer.finish();
         }
