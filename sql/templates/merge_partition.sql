@@ -1,6 +1,9 @@
--- Applies the newest change of every key the partition touched. "Newest" looks across all landed partitions, so
--- partitions merged out of order, reruns and backfill/stream overlaps converge on the source's state; the version
--- guard (event time, then sequence number) applies a change only over an older row, so a rerun changes nothing.
+-- Applies the newest change of every key the partition touched. It reads only the partition's landing rows, the
+-- analytics table and the tombstones (<TABLE>_TOMBSTONES, the version of every hard-deleted key), never the landing
+-- table's history, so its cost does not grow with it and the landing table can be pruned (DESIGN invariant 8).
+-- The version guard (event time, then sequence number) applies a change only over an older row, or, for a key the
+-- analytics table lacks, only if it is newer than the key's tombstone: partitions merged out of order, reruns and
+-- backfill/stream overlaps converge on the source's state, and an older change never brings a deleted key back.
 -- A soft delete keeps the item's last state: a REMOVE row carries the deleted item as its image, and the row takes it
 -- like any other change (a REMOVE without an image keeps what the row held).
 -- Binds: 1 = delete mode (HARD or SOFT), 2 = partition id, 3 = the partition's full-refresh deletes (a backfill's; else
@@ -14,10 +17,13 @@ USING (
         PARSE_JSON(c."_ITEM") AS "_ITEM",
         PARSE_JSON(c."_ITEM_TYPES") AS "_ITEM_TYPES",
         IFF(c."_OP" = 'REMOVE', c."_EVENT_TS", NULL) AS "_DELETED_AT",
-        ? AS "_DELETE_MODE"
+        ? AS "_DELETE_MODE",
+        d."_VERSION_TS" AS "_BURIED_TS", d."_VERSION_SEQ" AS "_BURIED_SEQ"
     FROM {{landing}} c
-    WHERE c."_KEY" IN (SELECT p."_KEY" FROM {{landing}} p WHERE p."_PARTITION" IN (?, ?))
-    QUALIFY ROW_NUMBER() OVER (PARTITION BY c."_KEY" ORDER BY c."_EVENT_TS" DESC, c."_SEQ" DESC) = 1
+    LEFT JOIN {{tombstones}} d ON d."_KEY" = c."_KEY"
+    WHERE c."_PARTITION" IN (?, ?)
+    QUALIFY ROW_NUMBER() OVER (PARTITION BY c."_KEY" ORDER BY c."_EVENT_TS" DESC, c."_SEQ" DESC,
+                                                   d."_VERSION_TS" DESC NULLS LAST, d."_VERSION_SEQ" DESC NULLS LAST) = 1
 ) s
 ON t."_KEY" = s."_KEY"
 WHEN MATCHED AND s."_OP" = 'REMOVE' AND s."_DELETE_MODE" = 'HARD'
@@ -32,6 +38,8 @@ WHEN MATCHED
         "_VERSION_TS" = s."_EVENT_TS", "_VERSION_SEQ" = s."_SEQ", "_OP" = s."_OP",
         "_DELETED_AT" = s."_DELETED_AT", "_TTL_DELETE" = s."_TTL_DELETE", "_PARTITION" = s."_PARTITION"
 WHEN NOT MATCHED AND (s."_OP" <> 'REMOVE' OR s."_DELETE_MODE" = 'SOFT')
+     AND (s."_BURIED_TS" IS NULL OR s."_EVENT_TS" > s."_BURIED_TS"
+          OR (s."_EVENT_TS" = s."_BURIED_TS" AND s."_SEQ" > s."_BURIED_SEQ"))
     THEN INSERT ("_KEY", {{#each columns}}{{column}}, {{/each}}"_ITEM", "_ITEM_TYPES", "_VERSION_TS", "_VERSION_SEQ", "_OP",
                  "_DELETED_AT", "_TTL_DELETE", "_PARTITION")
     VALUES (s."_KEY", {{#each columns}}s.{{column}}, {{/each}}s."_ITEM", s."_ITEM_TYPES", s."_EVENT_TS", s."_SEQ", s."_OP",

@@ -25,6 +25,7 @@ public enum ErrorCode {
     NOT_LOADED("DDB2SF-2002", 1),
     MIGRATION_EDITED("DDB2SF-2003", 1),
     MIGRATION_FAILED("DDB2SF-2004", 1),
+    LANDING_PRUNED("DDB2SF-2020", 1),
     /** Not a failure of status itself: exported hours wait too long for copy-load or merge-apply. */
     MERGE_LATE("DDB2SF-2010", 4),
 

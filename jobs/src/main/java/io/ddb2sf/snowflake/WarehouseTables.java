@@ -12,7 +12,7 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 
-/** Creates the stage and a table's landing and analytics tables when they do not exist yet. */
+/** Creates the stage and a table's landing, analytics and tombstone tables when they do not exist yet. */
 public final class WarehouseTables {
     private final PipelineConfig.Snowflake config;
 
@@ -32,6 +32,18 @@ public final class WarehouseTables {
                     "landing", Sql.ident(table.landingTable()), "columns", columnDefinitions(table))));
             s.execute(SqlTemplate.load("create_target_table").render(Map.of(
                     "target", Sql.ident(table.targetTable()), "columns", columnDefinitions(table))));
+        }
+        ensureTombstones(c, table);
+    }
+
+    /**
+     * Creates the table's tombstones from its landing table if they do not exist yet (once per table: the upgrade of a
+     * deployment that predates them). DDL commits any open transaction, so this runs before one begins.
+     */
+    public static void ensureTombstones(Connection c, TableConfig table) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute(SqlTemplate.load("create_tombstone_table").render(Map.of(
+                    "tombstones", Sql.ident(table.tombstoneTable()), "landing", Sql.ident(table.landingTable()))));
         }
     }
 
