@@ -9,6 +9,7 @@ import io.ddb2sf.snowflake.Ledger;
 import io.ddb2sf.snowflake.Migrator;
 import io.ddb2sf.snowflake.Sql;
 import io.ddb2sf.snowflake.SqlTemplate;
+import io.ddb2sf.snowflake.Tombstones;
 import io.ddb2sf.snowflake.Transaction;
 import io.ddb2sf.snowflake.WarehouseTables;
 import io.ddb2sf.stage.BackfillPartition;
@@ -75,8 +76,9 @@ public final class MergeJob {
                         + " merge record is gone; run copy-load for it (it reloads the rows from the stage, whose files"
                         + " must still be there), then merge-apply");
             }
-            WarehouseTables.ensureTombstones(c, table);
+            Tombstones.ensure(c, table);
             long[] counts = Transaction.run(c, "merge " + p, Transaction.Name.of(Ledger.Step.MERGE, table.name(), p.id()), log, tx -> {
+                Tombstones.seedOnce(tx, table, log);
                 long refreshed = p instanceof BackfillPartition b ? fullRefresh(tx, table, b, loaded.rows()) : 0;
                 long[] n = merge(tx, table, p);
                 n[3] = refreshed;

@@ -7,6 +7,7 @@ import io.ddb2sf.snowflake.Ledger;
 import io.ddb2sf.snowflake.Migrator;
 import io.ddb2sf.snowflake.Sql;
 import io.ddb2sf.snowflake.SqlTemplate;
+import io.ddb2sf.snowflake.Tombstones;
 import io.ddb2sf.snowflake.Transaction;
 import io.ddb2sf.snowflake.WarehouseTables;
 import java.io.PrintStream;
@@ -62,6 +63,9 @@ public final class PruneJob {
             long[] deleted = new long[1];
             List<String> pruned = Transaction.run(c, what, Transaction.Name.of(Ledger.Step.PRUNE, table.name(), "landing"),
                     log, tx -> {
+                        // Before any landing row goes: a deployment that predates the tombstones has its hard deletes
+                        // only in those rows.
+                        Tombstones.seedOnce(tx, table, log);
                         List<Merged> due = due(tx, table);
                         deleted[0] = delete(tx, table, due);
                         for (Merged m : due) {

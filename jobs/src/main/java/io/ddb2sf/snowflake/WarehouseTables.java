@@ -33,18 +33,7 @@ public final class WarehouseTables {
             s.execute(SqlTemplate.load("create_target_table").render(Map.of(
                     "target", Sql.ident(table.targetTable()), "columns", columnDefinitions(table))));
         }
-        ensureTombstones(c, table);
-    }
-
-    /**
-     * Creates the table's tombstones from its landing table if they do not exist yet (once per table: the upgrade of a
-     * deployment that predates them). DDL commits any open transaction, so this runs before one begins.
-     */
-    public static void ensureTombstones(Connection c, TableConfig table) throws SQLException {
-        try (Statement s = c.createStatement()) {
-            s.execute(SqlTemplate.load("create_tombstone_table").render(Map.of(
-                    "tombstones", Sql.ident(table.tombstoneTable()), "landing", Sql.ident(table.landingTable()))));
-        }
+        Tombstones.ensure(c, table);
     }
 
     /**
