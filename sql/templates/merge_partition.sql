@@ -5,6 +5,9 @@
 -- than its key's tombstone is dropped from the source (it can never be the key's final state: the REMOVE that made the
 -- tombstone is newer): partitions merged out of order, reruns and backfill/stream overlaps converge on the source's
 -- state, and an older change never brings a deleted key back, whatever the landing table still holds.
+-- On Snowflake the "_PARTITION" filter reads only the partition's micro-partitions: the landing table is loaded one
+-- partition at a time, and every micro-partition's metadata holds each column's range of values, which queries prune
+-- by (https://docs.snowflake.com/en/user-guide/tables-clustering-micropartitions).
 -- A soft delete keeps the item's last state: a REMOVE row carries the deleted item as its image, and the row takes it
 -- like any other change (a REMOVE without an image keeps what the row held).
 -- Binds: 1 = delete mode (HARD or SOFT), 2 = partition id, 3 = the partition's full-refresh deletes (a backfill's; else
