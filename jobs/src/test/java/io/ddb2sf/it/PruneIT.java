@@ -66,7 +66,8 @@ class PruneIT {
                     assertThat(tombstoned(c, target)).containsExactly("[\"k9\",\"9\"]");
 
                     // A deployment that predates the tombstones: the table is created, and seeded from the landing table
-                    // (k9's newest landed change is the REMOVE), by the next job that needs it: here, prune.
+                    // (k9's newest landed change is the REMOVE), by the next job that needs it: here, prune. Without the
+                    // seed the tombstones stay empty, prune deletes the REMOVE's rows, and hour 1's merge brings k9 back.
                     execute(c, "DROP TABLE \"" + target + "_TOMBSTONES\"");
                     execute(c, "DELETE FROM \"DDB2SF_TOMBSTONE_SEEDS\" WHERE \"TOMBSTONE_TABLE\" = '" + target + "_TOMBSTONES'");
                     Cli.Result prune = cli.exec(List.of("prune", "--table", table, "--config", cli.config().toString()));
