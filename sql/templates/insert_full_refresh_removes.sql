@@ -2,7 +2,7 @@
 -- than the snapshot, was deleted while nothing streamed (the snapshot would hold it otherwise, and a later change would
 -- be newer). This lands a REMOVE for each such key, versioned as the snapshot with a zero sequence, with _TTL_DELETE
 -- false and the row's last state as its image, so the MERGE then applies it like any delete (soft-delete tables keep
--- that state) and the landing table remembers it: a later rerun of an older partition cannot bring the key back.
+-- that state) and the tombstones remember it: a later rerun of an older partition cannot bring the key back.
 -- The rows go to their own partition id, so a reload of the snapshot (which replaces the snapshot's rows) keeps them,
 -- and a rerun adds none twice.
 -- Binds: 1 = snapshot version, 2 = full-refresh partition id, 3 = snapshot version, 4 = snapshot partition id,

@@ -1,23 +1,37 @@
--- Applies the newest change of every key the partition touched. "Newest" looks across all landed partitions, so
--- partitions merged out of order, reruns and backfill/stream overlaps converge on the source's state; the version
--- guard (event time, then sequence number) applies a change only over an older row, so a rerun changes nothing.
+-- Applies the newest change of every key the partition touched. It reads only the partition's landing rows, the
+-- analytics table and the tombstones (<TABLE>_TOMBSTONES, the version of every hard-deleted key), never the landing
+-- table's history, so its cost does not grow with it and the landing table can be pruned (DESIGN invariant 8).
+-- The version guard (event time, then sequence number) applies a change only over an older row, and a change older
+-- than its key's tombstone is dropped from the source (it can never be the key's final state: the REMOVE that made the
+-- tombstone is newer): partitions merged out of order, reruns and backfill/stream overlaps converge on the source's
+-- state, and an older change never brings a deleted key back, whatever the landing table still holds.
+-- On Snowflake the "_PARTITION" filter reads only the partition's micro-partitions: the landing table is loaded one
+-- partition at a time, and every micro-partition's metadata holds each column's range of values, which queries prune
+-- by (https://docs.snowflake.com/en/user-guide/tables-clustering-micropartitions).
 -- A soft delete keeps the item's last state: a REMOVE row carries the deleted item as its image, and the row takes it
 -- like any other change (a REMOVE without an image keeps what the row held).
 -- Binds: 1 = delete mode (HARD or SOFT), 2 = partition id, 3 = the partition's full-refresh deletes (a backfill's; else
 -- the partition id again).
 MERGE INTO {{target}} t
 USING (
-    SELECT
-        c."_KEY",
-{{#each columns}}        c.{{column}},
-{{/each}}        c."_OP", c."_EVENT_TS", c."_SEQ", c."_TTL_DELETE", c."_PARTITION",
-        PARSE_JSON(c."_ITEM") AS "_ITEM",
-        PARSE_JSON(c."_ITEM_TYPES") AS "_ITEM_TYPES",
-        IFF(c."_OP" = 'REMOVE', c."_EVENT_TS", NULL) AS "_DELETED_AT",
-        ? AS "_DELETE_MODE"
-    FROM {{landing}} c
-    WHERE c."_KEY" IN (SELECT p."_KEY" FROM {{landing}} p WHERE p."_PARTITION" IN (?, ?))
-    QUALIFY ROW_NUMBER() OVER (PARTITION BY c."_KEY" ORDER BY c."_EVENT_TS" DESC, c."_SEQ" DESC) = 1
+    SELECT n.* FROM (
+        SELECT
+            c."_KEY",
+{{#each columns}}            c.{{column}},
+{{/each}}            c."_OP", c."_EVENT_TS", c."_SEQ", c."_TTL_DELETE", c."_PARTITION",
+            PARSE_JSON(c."_ITEM") AS "_ITEM",
+            PARSE_JSON(c."_ITEM_TYPES") AS "_ITEM_TYPES",
+            IFF(c."_OP" = 'REMOVE', c."_EVENT_TS", NULL) AS "_DELETED_AT",
+            ? AS "_DELETE_MODE",
+            IFF(d."_KEY" IS NOT NULL AND (d."_VERSION_TS" > c."_EVENT_TS"
+                OR (d."_VERSION_TS" = c."_EVENT_TS" AND d."_VERSION_SEQ" > c."_SEQ")), TRUE, FALSE) AS "_BURIED"
+        FROM {{landing}} c
+        LEFT JOIN {{tombstones}} d ON d."_KEY" = c."_KEY"
+        WHERE c."_PARTITION" IN (?, ?)
+        QUALIFY ROW_NUMBER() OVER (PARTITION BY c."_KEY" ORDER BY c."_EVENT_TS" DESC, c."_SEQ" DESC,
+                                                       d."_VERSION_TS" DESC NULLS LAST, d."_VERSION_SEQ" DESC NULLS LAST) = 1
+    ) n
+    WHERE NOT n."_BURIED"
 ) s
 ON t."_KEY" = s."_KEY"
 WHEN MATCHED AND s."_OP" = 'REMOVE' AND s."_DELETE_MODE" = 'HARD'

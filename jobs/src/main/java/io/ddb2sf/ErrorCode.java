@@ -38,6 +38,7 @@ public enum ErrorCode {
     NOT_LOADED("DDB2SF-2002", 1),
     MIGRATION_EDITED("DDB2SF-2003", 1),
     MIGRATION_FAILED("DDB2SF-2004", 1),
+    LANDING_PRUNED("DDB2SF-2005", 1),
     /** Not a failure of status itself: exported hours wait too long for copy-load or merge-apply. */
     MERGE_LATE("DDB2SF-2010", 4),
     /** Not a failure of verify itself: the analytics table differs from the source beyond changes still in flight. */

@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
         description = "Keeps Snowflake tables in sync with DynamoDB tables, one hourly partition at a time.",
         subcommands = {MigrateCommand.class, ExportCommand.class, ValidateCommand.class, LoadCommand.class, MergeCommand.class,
                 SyncCommand.class, BackfillCommand.class, io.ddb2sf.status.StatusCommand.class,
-                io.ddb2sf.verify.VerifyCommand.class})
+                io.ddb2sf.verify.VerifyCommand.class, io.ddb2sf.prune.PruneCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -24,7 +24,7 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "name a job: migrate, export-increment,"
-                + " stage-validate, copy-load, merge-apply, sync, backfill, status or verify");
+                + " stage-validate, copy-load, merge-apply, sync, backfill, status, verify or prune");
     }
 
     public static void main(String[] args) {

@@ -104,6 +104,11 @@ public final class Wiring implements AutoCloseable {
                 clock, log);
     }
 
+    public io.ddb2sf.prune.PruneJob pruneJob() {
+        return new io.ddb2sf.prune.PruneJob(config, new SnowflakeConnections(config.snowflake()), Migrator.fromClasspath(),
+                new Ledger(), clock, log);
+    }
+
     public io.ddb2sf.status.StatusJob statusJob() {
         return new io.ddb2sf.status.StatusJob(config, stage(), keys(), checkpoints(), new SnowflakeConnections(config.snowflake()),
                 json, clock);

@@ -50,6 +50,8 @@ public final class ConfigLoader {
             "_KEY", "_OP", "_EVENT_TS", "_SEQ", "_TTL_DELETE", "_ITEM", "_ITEM_TYPES", "_OLD_ITEM", "_PARTITION",
             "_VERSION_TS", "_VERSION_SEQ", "_DELETED_AT");
     private static final long MB = 1024L * 1024L;
+    /** The longest landing retention: ten years (prune never deletes a partition that is not merged, whatever it is). */
+    static final Duration MAX_RETENTION = Duration.ofDays(3650);
 
     private final Map<String, String> env;
     private final List<String> errors = new ArrayList<>();
@@ -156,7 +158,8 @@ public final class ConfigLoader {
                 errors.add(at + " must be a mapping");
                 continue;
             }
-            allowOnly(t, at + ".", "name", "targetTable", "keys", "columns", "deletes", "keepOldImage");
+            allowOnly(t, at + ".", "name", "targetTable", "keys", "columns", "deletes", "keepOldImage",
+                    "landingRetention");
             String name = required(t, at + ".name", "name");
             if (name.isEmpty()) {
                 continue;
@@ -194,7 +197,7 @@ public final class ConfigLoader {
                 errors.add(at + ".keepOldImage must be true or false, not '" + keepOldNode.asText() + "'");
             }
             boolean keepOld = keepOldNode.asBoolean(false);
-            tables.add(new TableConfig(name, target, keys, columns, mode, keepOld));
+            tables.add(new TableConfig(name, target, keys, columns, mode, keepOld, retention(t, at + ".landingRetention")));
         }
         sharedSnowflakeTables(tables);
         return tables;
@@ -209,7 +212,7 @@ public final class ConfigLoader {
     private void sharedSnowflakeTables(List<TableConfig> tables) {
         Map<String, String> owners = new java.util.LinkedHashMap<>();
         for (TableConfig t : tables) {
-            for (String snowflakeTable : List.of(t.targetTable(), t.landingTable())) {
+            for (String snowflakeTable : List.of(t.targetTable(), t.landingTable(), t.tombstoneTable())) {
                 String owner = owners.putIfAbsent(snowflakeTable.toUpperCase(Locale.ROOT), t.name());
                 if (owner != null && !owner.equals(t.name())) {
                     errors.add("tables '" + owner + "' and '" + t.name() + "' both map to the Snowflake table "
@@ -382,6 +385,28 @@ public final class ConfigLoader {
             errors.add(at + " '" + v.get() + "' must be a duration from PT1S to PT5M; keep the default PT10S against"
                     + " AWS (an open shard may serve empty pages before records further along it)");
             return PipelineConfig.Stream.DEFAULT_OPEN_SHARD_IDLE_WAIT;
+        }
+    }
+
+    /**
+     * An ISO-8601 duration from zero (prune right after the merge) to ten years; 30 days when absent. Any value is safe
+     * for the analytics table, which never needs a merged partition's landing rows again (hard deletes live on in the
+     * tombstones); it only decides which reruns need their rows reloaded from the stage.
+     */
+    private Duration retention(JsonNode node, String at) {
+        Optional<String> v = optional(node, at.substring(at.lastIndexOf('.') + 1));
+        if (v.isEmpty()) {
+            return TableConfig.DEFAULT_LANDING_RETENTION;
+        }
+        try {
+            Duration d = Duration.parse(v.get());
+            if (d.isNegative() || d.compareTo(MAX_RETENTION) > 0) {
+                throw new IllegalArgumentException();
+            }
+            return d;
+        } catch (RuntimeException e) {
+            errors.add(at + " '" + v.get() + "' must be a duration from PT0S to P3650D, like P30D (the default) or PT72H");
+            return TableConfig.DEFAULT_LANDING_RETENTION;
         }
     }
 

@@ -1,5 +1,6 @@
 package io.ddb2sf.config;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -12,6 +13,7 @@ import java.util.List;
  * @param columns       further attributes kept as typed columns
  * @param deleteMode    what a REMOVE does to the analytics row
  * @param keepOldImage  whether change rows carry the old image too
+ * @param landingRetention how long merged partitions keep their rows in the landing table before prune deletes them
  */
 public record TableConfig(
         String name,
@@ -19,17 +21,31 @@ public record TableConfig(
         List<ColumnSpec> keys,
         List<ColumnSpec> columns,
         DeleteMode deleteMode,
-        boolean keepOldImage) {
+        boolean keepOldImage,
+        Duration landingRetention) {
 
     public enum DeleteMode { HARD, SOFT }
+
+    /** The landing retention when the config names none: a month of hours to rerun without reloading from the stage. */
+    public static final Duration DEFAULT_LANDING_RETENTION = Duration.ofDays(30);
 
     public TableConfig {
         keys = List.copyOf(keys);
         columns = List.copyOf(columns);
     }
 
+    public TableConfig(String name, String targetTable, List<ColumnSpec> keys, List<ColumnSpec> columns, DeleteMode deleteMode,
+                       boolean keepOldImage) {
+        this(name, targetTable, keys, columns, deleteMode, keepOldImage, DEFAULT_LANDING_RETENTION);
+    }
+
     public String landingTable() {
         return targetTable + "_CHANGES";
+    }
+
+    /** The version of every hard-deleted key, kept by merge-apply so it never reads the landing table's history. */
+    public String tombstoneTable() {
+        return targetTable + "_TOMBSTONES";
     }
 
     /** Keys first, then the other typed columns: the order of typed columns everywhere. */

@@ -67,7 +67,12 @@ public final class LoadJob {
             List<String> migrated = migrator.migrate(c);
             new WarehouseTables(config.snowflake()).ensure(c, table);
             var done = ledger.find(c, table.name(), p.id(), Ledger.Step.LOAD);
-            if (done.isPresent() && done.get().manifestSha256().equals(raw.sha256())) {
+            // A pruned partition stays loaded and merged in the ledger but has no landing rows: a copy-load of it
+            // loads them again from the stage (and forgets the merge, so merge-apply applies them again, changing
+            // nothing that is already newer).
+            boolean pruned = ledger.find(c, table.name(), p.id(), Ledger.Step.PRUNE)
+                    .filter(e -> e.manifestSha256().equals(raw.sha256())).isPresent();
+            if (done.isPresent() && done.get().manifestSha256().equals(raw.sha256()) && !pruned) {
                 log.printf("load %s: already loaded (%,d rows); nothing to do%n", p, done.get().rows());
                 return summary(p, true, m, 0, migrated, began);
             }

@@ -9,6 +9,7 @@ import io.ddb2sf.snowflake.Ledger;
 import io.ddb2sf.snowflake.Migrator;
 import io.ddb2sf.snowflake.Sql;
 import io.ddb2sf.snowflake.SqlTemplate;
+import io.ddb2sf.snowflake.Tombstones;
 import io.ddb2sf.snowflake.Transaction;
 import io.ddb2sf.snowflake.WarehouseTables;
 import io.ddb2sf.stage.BackfillPartition;
@@ -28,8 +29,10 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * merge-apply: MERGE the newest change of each key the partition touched into the analytics table, and record it
- * in the ledger in the same transaction. Needs only the warehouse: the landed rows are the input.
+ * merge-apply: MERGE the newest change of each key the partition touched into the analytics table, remember its hard
+ * deletes in the tombstone table, and record it in the ledger, all in one transaction. Needs only the warehouse: the
+ * partition's landed rows are the input; the analytics table and the tombstones are all it reads besides them, so its
+ * cost does not grow with the landing table's history.
  */
 public final class MergeJob {
     /** How a version instant is bound: UTC wall time, as TIMESTAMP_NTZ columns hold it. */
@@ -66,10 +69,22 @@ public final class MergeJob {
                 log.printf("merge %s: already merged; nothing to do%n", p);
                 return new MergeSummary("merge-apply", p.id(), true, loaded.rows(), 0, 0, 0, 0, millis(began));
             }
+            var pruned = ledger.find(c, table.name(), p.id(), Ledger.Step.PRUNE);
+            if (pruned.isPresent() && pruned.get().manifestSha256().equals(loaded.manifestSha256())) {
+                throw new JobException(ErrorCode.LANDING_PRUNED, "partition " + p + " was merged and its landing rows"
+                        + " pruned (older than the table's landingRetention, " + table.landingRetention() + "), and its"
+                        + " merge record is gone; run copy-load for it (it reloads the rows from the stage, whose files"
+                        + " must still be there), then merge-apply");
+            }
+            Tombstones.ensure(c, table);
             long[] counts = Transaction.run(c, "merge " + p, Transaction.Name.of(Ledger.Step.MERGE, table.name(), p.id()), log, tx -> {
+                Tombstones.seedOnce(tx, table, log);
                 long refreshed = p instanceof BackfillPartition b ? fullRefresh(tx, table, b, loaded.rows()) : 0;
                 long[] n = merge(tx, table, p);
                 n[3] = refreshed;
+                if (table.deleteMode() == TableConfig.DeleteMode.HARD) {
+                    bury(tx, table, p);
+                }
                 ledger.record(tx, table.name(), p.id(), Ledger.Step.MERGE, loaded.manifestSha256(), loaded.rows(), 0);
                 return n;
             });
@@ -116,11 +131,27 @@ public final class MergeJob {
         }
     }
 
+    /**
+     * Records the partition's hard deletes in the tombstone table, so no later merge needs the landing rows that hold
+     * them (an older change merged afterwards must not bring the key back, even after prune deleted those rows). A soft
+     * delete keeps its row, version included, in the analytics table, which guards the key itself.
+     */
+    private void bury(Connection c, TableConfig table, StagePartition p) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SqlTemplate.load("merge_tombstones").render(Map.of(
+                "tombstones", Sql.ident(table.tombstoneTable()),
+                "landing", Sql.ident(table.landingTable()))))) {
+            ps.setString(1, p.id());
+            ps.setString(2, p instanceof BackfillPartition b ? b.fullRefreshId() : p.id());
+            ps.execute();
+        }
+    }
+
     /** Runs the MERGE; returns rows inserted, updated, deleted as Snowflake reports them (and a slot for the caller). */
     private long[] merge(Connection c, TableConfig table, StagePartition p) throws SQLException {
         String sql = SqlTemplate.load("merge_partition").render(Map.of(
                 "target", Sql.ident(table.targetTable()),
                 "landing", Sql.ident(table.landingTable()),
+                "tombstones", Sql.ident(table.tombstoneTable()),
                 "columns", WarehouseTables.columnNames(table)));
         long[] counts = new long[4];
         try (PreparedStatement ps = c.prepareStatement(sql)) {

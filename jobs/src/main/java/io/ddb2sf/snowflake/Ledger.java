@@ -8,7 +8,11 @@ import java.util.Optional;
 
 /** The load and merge ledger in Snowflake: which manifest content each partition step applied. */
 public final class Ledger {
-    public enum Step { LOAD, MERGE }
+    /**
+     * LOAD and MERGE record what a partition's copy-load and merge-apply applied; PRUNE that prune deleted its landing
+     * rows afterwards (the partition stays loaded and merged; a copy-load of it loads the rows again from the stage).
+     */
+    public enum Step { LOAD, MERGE, PRUNE }
 
     public record Entry(String manifestSha256, long rows) {}
 

@@ -12,7 +12,7 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 
-/** Creates the stage and a table's landing and analytics tables when they do not exist yet. */
+/** Creates the stage and a table's landing, analytics and tombstone tables when they do not exist yet. */
 public final class WarehouseTables {
     private final PipelineConfig.Snowflake config;
 
@@ -33,6 +33,7 @@ public final class WarehouseTables {
             s.execute(SqlTemplate.load("create_target_table").render(Map.of(
                     "target", Sql.ident(table.targetTable()), "columns", columnDefinitions(table))));
         }
+        Tombstones.ensure(c, table);
     }
 
     /**

@@ -49,6 +49,21 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldKeepLandingRowsThirtyDaysUnlessTold() throws Exception {
+        assertThat(load(VALID, Map.of()).table("orders").landingRetention()).isEqualTo(java.time.Duration.ofDays(30));
+        assertThat(load(VALID, Map.of()).table("orders").tombstoneTable()).isEqualTo("ORDERS_TOMBSTONES");
+        String week = VALID.replace("deletes: soft", "deletes: soft\n    landingRetention: P7D");
+        assertThat(load(week, Map.of()).table("orders").landingRetention()).isEqualTo(java.time.Duration.ofDays(7));
+        String zero = VALID.replace("deletes: soft", "deletes: soft\n    landingRetention: PT0S");
+        assertThat(load(zero, Map.of()).table("orders").landingRetention()).isZero();
+        for (String bad : new String[] {"30", "-P1D", "P3651D"}) {
+            String yaml = VALID.replace("deletes: soft", "deletes: soft\n    landingRetention: \"" + bad + "\"");
+            assertThatThrownBy(() -> load(yaml, Map.of())).isInstanceOf(JobException.class)
+                    .hasMessageContaining("tables[0].landingRetention '" + bad + "' must be a duration from PT0S to P3650D");
+        }
+    }
+
+    @Test
     void shouldLetTheEnvironmentOverrideSecretsAndEndpoints() throws Exception {
         PipelineConfig c = load(VALID, Map.of("DDB2SF_SNOWFLAKE_USER", "FROM_ENV", "DDB2SF_S3_ENDPOINT", "http://127.0.0.1:9000"));
         assertThat(c.snowflake().user()).isEqualTo("FROM_ENV");

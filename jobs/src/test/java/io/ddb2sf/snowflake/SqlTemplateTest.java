@@ -34,8 +34,9 @@ class SqlTemplateTest {
         String sql = SqlTemplate.load("merge_partition").render(Map.of(
                 "target", Sql.ident("T"),
                 "landing", Sql.ident("T_CHANGES"),
+                "tombstones", Sql.ident("T_TOMBSTONES"),
                 "columns", List.of(Map.of("column", Sql.ident("PK")), Map.of("column", Sql.ident("A\"B")))));
-        assertThat(sql).contains("MERGE INTO \"T\" t", "FROM \"T_CHANGES\" c",
+        assertThat(sql).contains("MERGE INTO \"T\" t", "FROM \"T_CHANGES\" c", "LEFT JOIN \"T_TOMBSTONES\" d",
                         "\"PK\" = IFF(s.\"_ITEM\" IS NULL, t.\"PK\", s.\"PK\"),",
                         "\"A\"\"B\" = IFF(s.\"_ITEM\" IS NULL, t.\"A\"\"B\", s.\"A\"\"B\"),")
                 .doesNotContain("{{");

@@ -1,0 +1,21 @@
+-- Remembers the partition's hard deletes: for every key whose newest change in the partition is a REMOVE, the
+-- tombstone takes that version unless it already holds a newer one. Reads only the partition's landing rows and the
+-- tombstones; a rerun changes nothing. A tombstone may stay behind a newer live row (a re-insert): the row's own
+-- version then guards the key, and the tombstone is only consulted for keys the analytics table lacks.
+-- Binds: 1 = partition id, 2 = the partition's full-refresh deletes (a backfill's; else the partition id again).
+MERGE INTO {{tombstones}} d
+USING (
+    SELECT n."_KEY", n."_EVENT_TS", n."_SEQ", n."_PARTITION"
+    FROM (
+        SELECT c."_KEY", c."_OP", c."_EVENT_TS", c."_SEQ", c."_PARTITION"
+        FROM {{landing}} c
+        WHERE c."_PARTITION" IN (?, ?)
+        QUALIFY ROW_NUMBER() OVER (PARTITION BY c."_KEY" ORDER BY c."_EVENT_TS" DESC, c."_SEQ" DESC) = 1
+    ) n
+    WHERE n."_OP" = 'REMOVE'
+) s
+ON d."_KEY" = s."_KEY"
+WHEN MATCHED AND (s."_EVENT_TS" > d."_VERSION_TS" OR (s."_EVENT_TS" = d."_VERSION_TS" AND s."_SEQ" > d."_VERSION_SEQ"))
+    THEN UPDATE SET "_VERSION_TS" = s."_EVENT_TS", "_VERSION_SEQ" = s."_SEQ", "_PARTITION" = s."_PARTITION"
+WHEN NOT MATCHED
+    THEN INSERT ("_KEY", "_VERSION_TS", "_VERSION_SEQ", "_PARTITION") VALUES (s."_KEY", s."_EVENT_TS", s."_SEQ", s."_PARTITION")

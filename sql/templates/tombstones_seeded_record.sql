@@ -1,0 +1,3 @@
+-- Binds: 1 = tombstone table name, 2 = tombstones the seed inserted.
+INSERT INTO "DDB2SF_TOMBSTONE_SEEDS" ("TOMBSTONE_TABLE", "TOMBSTONES", "SEEDED_AT")
+VALUES (?, ?, CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP())::TIMESTAMP_NTZ)
