@@ -2,7 +2,7 @@
 ### ddb2sf: DynamoDB to Snowflake
 
 `ddb2sf_<table>`, one DAG per table of the ddb2sf config, runs every hour:
-`export_increment >> stage_validate >> copy_load >> merge_apply` for the hour that just ended, with `migrate`
+`export_increment >> stage_validate >> copy_load >> merge_apply >> prune_landing` for the hour that just ended, with `migrate`
 (new `sql/` migrations and the table's Snowflake tables) before `copy_load`, and `stream_watchdog`
 (`ddb2sf status`) beside the chain: it fails, and so alerts, when the table is at risk (its stream checkpoint is
 old: changes may be trimmed from the stream before they are exported) or late (hours exported but not merged).
@@ -111,6 +111,12 @@ def hourly_sync(table: str):
         # must not stop the stream checkpoint from moving (the stream keeps changes only 24 h).
         migrate = migrate_task(table, labels)
         [validate, migrate] >> load
+        # Landing rows of partitions merged longer ago than the table's landingRetention (P30D by default) are
+        # deleted after each merge; merged partitions only, so it never takes what a merge still needs, and a
+        # failure here leaves the table in sync (the next hour's prune does the work).
+        prune = job("prune_landing", settings, arguments=["prune", "--table", table],
+                    labels={**labels, "ddb2sf.io/step": "prune"}, timeout=timedelta(minutes=30))
+        merge >> prune
 
         # The watchdog has no upstream in the sync chain and nothing downstream: it runs every hour, also while this
         # hour's export has failed or waits for a failed earlier hour (depends_on_past leaves it without a state,

@@ -44,11 +44,13 @@ def test_every_table_has_its_own_hourly_dag_running_the_four_jobs_in_order_migra
     assert set(dags) == {"ddb2sf_demo_orders", "ddb2sf_weird.table-name", *ALL_DAGS}
     for table in ["demo_orders", "weird.table-name"]:
         dag = dags[f"ddb2sf_{table}"]
-        assert sorted(dag.task_ids) == sorted([*HOURLY_STEPS, "migrate", "stream_watchdog"])
+        assert sorted(dag.task_ids) == sorted([*HOURLY_STEPS, "migrate", "stream_watchdog", "prune_landing"])
         assert dag.get_task("export_increment").upstream_task_ids == set()
         for before, after in zip(HOURLY_STEPS, HOURLY_STEPS[1:]):
             assert after in dag.get_task(before).downstream_task_ids
-        assert dag.get_task("merge_apply").downstream_task_ids == set()
+        assert dag.get_task("merge_apply").downstream_task_ids == {"prune_landing"}
+        assert dag.get_task("prune_landing").arguments == ["prune", "--table", table]
+        assert dag.get_task("prune_landing").downstream_task_ids == set()
         assert dag.get_task("export_increment").arguments[:3] == ["export-increment", "--table", table]
         # migrate runs beside the export (a Snowflake outage must not stop the stream checkpoint) and before the load.
         migrate = dag.get_task("migrate")

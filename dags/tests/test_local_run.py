@@ -73,7 +73,10 @@ def test_dag_in_local_mode_migrates_syncs_the_table_and_a_cleared_merge_changes_
     assert run.state == "success"
     tis = {ti.task_id: ti for ti in run.get_task_instances()}
     assert {t: ti.state for t, ti in tis.items()} == dict.fromkeys(
-        ["migrate", "export_increment", "stage_validate", "copy_load", "merge_apply", "stream_watchdog"], "success")
+        ["migrate", "export_increment", "stage_validate", "copy_load", "merge_apply", "stream_watchdog", "prune_landing"],
+        "success")
+    prune = tis["prune_landing"].xcom_pull(task_ids="prune_landing")
+    assert (prune["job"], prune["table"], prune["partitionsPruned"]) == ("prune", table, []), prune  # merged just now
 
     # migrate ran, for this table only, and finished before copy_load started.
     migrate = tis["migrate"].xcom_pull(task_ids="migrate")

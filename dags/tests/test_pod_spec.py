@@ -36,7 +36,7 @@ def test_hourly_pods_run_the_image_with_the_window_secrets_and_limits(monkeypatc
                      DDB2SF_IMAGE="registry.example/ddb2sf:1.2.3")
     for table in ["demo_orders", "weird.table-name"]:
         assert dags[f"ddb2sf_{table}"].test(logical_date=LOGICAL).state == "success"
-    assert len(pods) == 12  # four jobs, migrate and the watchdog for each of the two tables
+    assert len(pods) == 14  # four jobs, migrate, the watchdog and prune for each of the two tables
 
     pod = pods[("export_increment", "weird.table-name")]
     c = pod.spec.containers[0]
