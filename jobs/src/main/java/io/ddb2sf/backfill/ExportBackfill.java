@@ -49,6 +49,8 @@ import software.amazon.awssdk.services.dynamodb.model.ExportType;
 public final class ExportBackfill {
     /** Rows between checks whether the open part reached its target size. */
     private static final int ROLL_EVERY = 1000;
+    /** DynamoDB Streams keeps records 24 hours; an hour less leaves room for the backfill's own run. */
+    private static final Duration STREAM_RETENTION = Duration.ofHours(23);
 
     private final PipelineConfig config;
     private final DynamoDbClient dynamodb;
@@ -94,8 +96,6 @@ public final class ExportBackfill {
         BackfillPartition p = export.partition();
         log.printf("backfill %s: from export %s (pods %s of %d); resume with --snapshot %s%n", p, export.arn(), plan.pods(),
                 plan.totalPods(), p.snapshotId());
-        boolean reset = plan.resetCheckpoint() && stage.resetCheckpoint(table, p);
-
         ExportDescription done = awaitCompleted(export);
         if (!config.stage().bucket().equals(done.s3Bucket())) {
             throw new JobException(ErrorCode.EXPORT_MISMATCH, "export " + export.arn() + " is in bucket " + done.s3Bucket()
@@ -106,6 +106,14 @@ public final class ExportBackfill {
         ExportTree tree = ExportTree.open(source, ExportTree.manifestFolder(nullToEmpty(done.s3Prefix()), export.arn()),
                 ExportTree.Expected.full(tableArn));
         List<DataFile> files = tree.files();
+        // Only once the export is known good, so a failed or foreign one changes nothing. The stream must still hold
+        // every change since the export time, or they would be lost between the snapshot and the restarted stream.
+        if (plan.resetCheckpoint() && p.snapshot().isBefore(clock.instant().minus(STREAM_RETENTION))) {
+            throw new JobException(ErrorCode.EXPORT_MISMATCH, "export " + export.arn() + " is as of " + p.snapshot()
+                    + ", older than the stream keeps changes (24 hours): the changes since are gone, so it cannot restart"
+                    + " the checkpoint; leave out --export-arn to export the table as of now");
+        }
+        boolean reset = plan.resetCheckpoint() && stage.resetCheckpoint(table, p);
 
         ChangeRowSchema schema = new ChangeRowSchema(table);
         ExportRows rows = stage.snapshotRows(table, p);

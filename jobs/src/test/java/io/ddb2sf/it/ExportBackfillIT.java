@@ -1,0 +1,190 @@
+package io.ddb2sf.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ddb2sf.ErrorCode;
+import io.ddb2sf.JobException;
+import io.ddb2sf.backfill.BackfillSummary;
+import io.ddb2sf.backfill.ExportBackfill;
+import io.ddb2sf.cli.Wiring;
+import io.ddb2sf.config.ConfigLoader;
+import io.ddb2sf.config.PipelineConfig;
+import io.ddb2sf.stage.BackfillPartition;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.ExportDescription;
+import software.amazon.awssdk.services.dynamodb.model.ExportStatus;
+import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * backfill --source export end to end: DynamoDB Local has no export API, so the DynamoDB client is seen through
+ * {@link ExportingDynamoDb}, which serves it as documented and writes the export trees (documented layout) into the
+ * local S3; everything after the export (conversion, stage, load, merge, hourly sync by stream) is the real pipeline.
+ */
+class ExportBackfillIT {
+    static final int FILES = 4;
+
+    final LocalStack stack = LocalStack.fromEnvironment();
+
+    /** A process death right after a line containing {@code marker} reached the log: nothing after it runs. */
+    static final class Killed extends Error {
+        Killed(String line) {
+            super("killed after: " + line);
+        }
+    }
+
+    /** The log of one pod: kept for assertions, and the pod dies after the first line containing {@code killAfter}. */
+    static final class PodLog extends OutputStream {
+        private final ByteArrayOutputStream all = new ByteArrayOutputStream();
+        private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+        private final String killAfter;
+
+        PodLog(String killAfter) {
+            this.killAfter = killAfter;
+        }
+
+        @Override
+        public void write(int b) {
+            all.write(b);
+            System.err.write(b);
+            if (b != '\n') {
+                line.write(b);
+                return;
+            }
+            String done = line.toString(StandardCharsets.UTF_8);
+            line.reset();
+            if (killAfter != null && done.contains(killAfter)) {
+                throw new Killed(done);
+            }
+        }
+
+        String text() {
+            return all.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void shouldBackfillEveryTypeByExportOverTwoPodsResumingAKilledOneThenSyncByStream() throws Exception {
+        LocalStack.TestTable t = stack.newTable("exportfill", "hard");
+        Instant[] hour = Fixtures.currentHour();
+        try (DynamoDbClient ddb = stack.dynamodb(); DynamoDbStreamsClient streams = stack.streams(); S3Client s3 = stack.s3()) {
+            Fixtures.createTable(ddb, t.name());
+            for (int i = 0; i < 300; i++) {
+                Fixtures.put(ddb, t.name(), i % 3 == 0 ? Fixtures.plain("p-" + i, String.valueOf(i), i)
+                        : Fixtures.everyType("e-" + i, String.valueOf(i)));
+            }
+            ExportingDynamoDb api = new ExportingDynamoDb(ddb, streams, s3, FILES);
+
+            // Pod 0 of 2 dies right after its first data file is converted and recorded.
+            PodLog killedLog = new PodLog("data file 0 of " + FILES + " converted");
+            Optional<BackfillPartition> none = Optional.empty();
+            assertThatThrownBy(() -> run(t, api, killedLog, plan(t, none, Optional.empty(), 0)))
+                    .isInstanceOf(Killed.class);
+            assertThat(api.started()).as("export started").hasSize(1);
+            BackfillPartition p = new BackfillPartition(t.name(), api.started().get(0).exportTime());
+            String state = t.prefix() + "/" + p.id() + "/_segments/";
+            assertThat(keys(s3, state)).as("the killed pod recorded only its first file").containsExactly(state + "segment-0000.json");
+
+            PodLog otherLog = new PodLog(null);
+            BackfillSummary other = run(t, api, otherLog, plan(t, Optional.of(p), Optional.empty(), 1));
+            assertThat(otherLog.text()).contains("adopting export");
+            assertThat(other.manifestWritten()).as("file 2 is not done yet").isFalse();
+
+            PodLog resumedLog = new PodLog(null);
+            BackfillSummary resumed = run(t, api, resumedLog, plan(t, Optional.of(p), Optional.empty(), 0));
+            assertThat(resumedLog.text()).contains("data file 0 of " + FILES + " already converted")
+                    .doesNotContain("data file 0 of " + FILES + " converted")
+                    .contains("data file 2 of " + FILES + " converted");
+            assertThat(resumed.manifestWritten()).isTrue();
+            assertThat(resumed.items() + other.items()).as("every item staged exactly once").isEqualTo(300);
+
+            // A rerun of a finished backfill adopts the recorded export: still the one export.
+            run(t, api, new PodLog(null), plan(t, Optional.of(p), Optional.empty(), 1));
+            assertThat(api.started()).as("exports started over every run").hasSize(1);
+            assertThat(keys(s3, t.prefix() + "/" + p.id() + "/_export.json")).hasSize(1);
+
+            for (String job : List.of("stage-validate", "copy-load", "merge-apply")) {
+                Cli.Result r = t.cli().exec(List.of(job, "--table", t.name(), "--backfill", p.snapshotId(),
+                        "--config", t.cli().config().toString()));
+                assertThat(r.exitCode()).as(job + ": " + r.stderr()).isZero();
+            }
+            // Then the hour's changes by stream, from the checkpoint the backfill restarted.
+            for (int i = 0; i < 30; i++) {
+                int k = i;
+                switch (i % 3) {
+                    case 0 -> Fixtures.update(ddb, t.name(), Fixtures.key("e-" + (i + 1), String.valueOf(i + 1)),
+                            "SET price = :p", Map.of(":p", Fixtures.n("7." + i)), names -> { });
+                    case 1 -> ddb.deleteItem(b -> b.tableName(t.name()).key(Fixtures.key("p-" + (3 * k), String.valueOf(3 * k))));
+                    default -> Fixtures.put(ddb, t.name(), Fixtures.everyType("new-" + i, String.valueOf(i)));
+                }
+            }
+            Cli.Result sync = t.cli().run("sync", t.name(), hour[0].toString(), hour[1].toString());
+            assertThat(sync.exitCode()).as(sync.stderr()).isZero();
+            try (Connection c = stack.snowflake(t.schema())) {
+                assertThat(Snapshots.diff(Snapshots.source(ddb, t.name()), Snapshots.target(c, t.target()))).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void shouldRefuseAnExportOfAnotherTableOrAFailedOneStagingNothing() throws Exception {
+        LocalStack.TestTable t = stack.newTable("exportbad", "hard");
+        LocalStack.TestTable otherTable = stack.newTable("exportother", "hard");
+        try (DynamoDbClient ddb = stack.dynamodb(); DynamoDbStreamsClient streams = stack.streams(); S3Client s3 = stack.s3()) {
+            Fixtures.createTable(ddb, t.name());
+            Fixtures.createTable(ddb, otherTable.name());
+            Fixtures.put(ddb, otherTable.name(), Fixtures.everyType("x", "1"));
+            ExportingDynamoDb api = new ExportingDynamoDb(ddb, streams, s3, FILES);
+            Instant at = Instant.now().minusSeconds(60).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+
+            ExportDescription foreign = api.exportOf(otherTable.name(), LocalStack.BUCKET, otherTable.prefix() + "/x", at);
+            api.place(foreign);
+            assertThatThrownBy(() -> run(t, api, new PodLog(null), plan(t, Optional.empty(), Optional.of(foreign.exportArn()), 0)))
+                    .isInstanceOfSatisfying(JobException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.EXPORT_MISMATCH);
+                        assertThat(e.getMessage()).doesNotContain("\n").contains(otherTable.name()).contains("pass an export of this table");
+                    });
+
+            ExportDescription failed = api.exportOf(t.name(), LocalStack.BUCKET, t.prefix() + "/x", at).toBuilder()
+                    .exportStatus(ExportStatus.FAILED).failureCode("S3NoSuchBucket").failureMessage("The bucket does not exist").build();
+            api.place(failed);
+            assertThatThrownBy(() -> run(t, api, new PodLog(null), plan(t, Optional.empty(), Optional.of(failed.exportArn()), 0)))
+                    .isInstanceOfSatisfying(JobException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.EXPORT_FAILED);
+                        assertThat(e.getMessage()).doesNotContain("\n").contains("S3NoSuchBucket");
+                    });
+            assertThat(keys(s3, t.prefix() + "/" + t.name() + "/backfill=")).as("staged").isEmpty();
+            assertThat(api.started()).isEmpty();
+        }
+    }
+
+    private static ExportBackfill.Plan plan(LocalStack.TestTable t, Optional<BackfillPartition> snapshot, Optional<String> arn, int pod) {
+        return new ExportBackfill.Plan(t.name(), snapshot, arn, List.of(pod), 2, true);
+    }
+
+    private static BackfillSummary run(LocalStack.TestTable t, ExportingDynamoDb api, PodLog log, ExportBackfill.Plan plan) {
+        PipelineConfig config = new ConfigLoader(System.getenv()).load(t.cli().config());
+        try (Wiring wiring = new Wiring(config, new PrintStream(log, true, StandardCharsets.UTF_8), UnaryOperator.identity(),
+                real -> api)) {
+            return wiring.exportBackfill(Duration.ofMillis(100), Duration.ofMinutes(1)).run(plan);
+        }
+    }
+
+    private static List<String> keys(S3Client s3, String prefix) {
+        return s3.listObjectsV2Paginator(b -> b.bucket(LocalStack.BUCKET).prefix(prefix)).contents().stream()
+                .map(o -> o.key()).toList();
+    }
+}
