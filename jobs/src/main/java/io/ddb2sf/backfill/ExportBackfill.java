@@ -47,8 +47,6 @@ import software.amazon.awssdk.services.dynamodb.model.ExportType;
  * stream checkpoint restarts as for a scan, so every stream change after it wins.
  */
 public final class ExportBackfill {
-    /** Rows between checks whether the open part reached its target size. */
-    private static final int ROLL_EVERY = 1000;
     /** DynamoDB Streams keeps records 24 hours; an hour less leaves room for the backfill's own run. */
     private static final Duration STREAM_RETENTION = Duration.ofHours(23);
 
@@ -152,17 +150,16 @@ public final class ExportBackfill {
                      config.stage().rowGroupBytes(), tmp.path())) {
             List<Manifest.FileEntry> parts;
             try {
-                long[] n = {0};
                 file.rows(source, rows, misfits, row -> {
                     writer.write(row, position);
-                    if (++n[0] % ROLL_EVERY == 0) {
-                        writer.rollIfFull();
-                    }
+                    writer.rollIfFull();
                 });
                 parts = writer.finish();
             } catch (RuntimeException e) {
                 // The MD5 and the count are known only at the file's end, after some parts were uploaded.
-                discard(p, position);
+                int discarded = discard(p, position);
+                log.printf("backfill %s: data file %d of %d not converted; its %d uploaded parts deleted%n", p, i,
+                        files.size(), discarded);
                 throw e;
             }
             SegmentState state = new SegmentState(i, files.size(), null, parts, BackfillStage.rows(parts), 0, true);
@@ -177,10 +174,12 @@ public final class ExportBackfill {
     }
 
     /** Deletes every part of one data file, including those an earlier killed attempt left unrecorded. */
-    private void discard(BackfillPartition p, String position) {
-        store.list(keys.partitionPrefix(p) + "part-").stream().map(o -> o.key())
+    private int discard(BackfillPartition p, String position) {
+        List<String> parts = store.list(keys.partitionPrefix(p) + "part-").stream().map(o -> o.key())
                 .filter(k -> keys.parsePart(p, k).filter(n -> n.firstPosition().equals(position)).isPresent())
-                .forEach(store::delete);
+                .toList();
+        parts.forEach(store::delete);
+        return parts.size();
     }
 
     private record Adopted(BackfillPartition partition, String arn) {}

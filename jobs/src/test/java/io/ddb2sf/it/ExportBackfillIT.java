@@ -171,6 +171,48 @@ class ExportBackfillIT {
         }
     }
 
+    @Test
+    void shouldLeaveNothingOfADataFileThatFailsItsCheckAtItsEnd() throws Exception {
+        LocalStack.TestTable t = stack.newTable("exportcorrupt", "hard");
+        try (DynamoDbClient ddb = stack.dynamodb(); DynamoDbStreamsClient streams = stack.streams(); S3Client s3 = stack.s3()) {
+            Fixtures.createTable(ddb, t.name());
+            // Incompressible items, about 3 MB in all: the one data file fills several 1 MB parts before its end.
+            java.util.Random random = new java.util.Random(5);
+            for (int i = 0; i < 30; i++) {
+                Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue> item =
+                        new java.util.HashMap<>(Fixtures.plain("c-" + i, String.valueOf(i), i));
+                byte[] noise = new byte[75_000];
+                random.nextBytes(noise);
+                item.put("noise", Fixtures.s(java.util.Base64.getEncoder().encodeToString(noise)));
+                Fixtures.put(ddb, t.name(), item);
+            }
+            ExportingDynamoDb api = new ExportingDynamoDb(ddb, streams, s3, 1);
+            Instant at = Instant.now().minusSeconds(60).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+            ExportDescription export = api.exportOf(t.name(), LocalStack.BUCKET, t.prefix() + "/exports", at);
+            api.place(export);
+            // The data file loses its last line: still valid gzip, so the count and MD5 fail only at its end.
+            String data = keys(s3, t.prefix() + "/exports").stream().filter(k -> k.endsWith(".json.gz")).findFirst().orElseThrow();
+            byte[] gz = s3.getObjectAsBytes(b -> b.bucket(LocalStack.BUCKET).key(data)).asByteArray();
+            List<String> lines = new String(new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(gz)).readAllBytes(),
+                    StandardCharsets.UTF_8).lines().toList();
+            ByteArrayOutputStream cut = new ByteArrayOutputStream();
+            try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(cut)) {
+                out.write((String.join("\n", lines.subList(0, lines.size() - 1)) + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+            s3.putObject(b -> b.bucket(LocalStack.BUCKET).key(data),
+                    software.amazon.awssdk.core.sync.RequestBody.fromBytes(cut.toByteArray()));
+
+            PodLog log = new PodLog(null);
+            BackfillPartition p = new BackfillPartition(t.name(), at);
+            assertThatThrownBy(() -> run(t, api, log, new ExportBackfill.Plan(t.name(), Optional.empty(),
+                    Optional.of(export.exportArn()), List.of(0), 1, false)))
+                    .isInstanceOfSatisfying(JobException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.EXPORT_CORRUPT));
+            assertThat(log.text()).as("parts were uploaded before the check failed")
+                    .containsPattern("data file 0 of 1 not converted; its [1-9]\\d* uploaded parts deleted");
+            assertThat(keys(s3, t.prefix() + "/" + p.id() + "/")).as("staged").containsExactly(t.prefix() + "/" + p.id() + "/_export.json");
+        }
+    }
+
     private static ExportBackfill.Plan plan(LocalStack.TestTable t, Optional<BackfillPartition> snapshot, Optional<String> arn, int pod) {
         return new ExportBackfill.Plan(t.name(), snapshot, arn, List.of(pod), 2, true);
     }
