@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Optional;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.ExportDescription;
+import software.amazon.awssdk.services.dynamodb.model.ExportStatus;
 import software.amazon.awssdk.services.dynamodb.model.ExportType;
 
 /**
@@ -219,9 +220,14 @@ public final class ExportBackfill {
                 api.latestExportable(table.name())));
         Optional<JsonStore.Stored<ExportState>> recorded = readState(p);
         if (recorded.isEmpty()) {
-            ExportDescription d = api.startFull(table.name(), Optional.of(p.snapshot()),
-                    new ExportApi.Destination(config.stage().bucket(), keys.backfillExports(table.name())),
-                    "ddb2sf-" + table.name() + "-" + p.snapshotId());
+            ExportApi.Destination to = new ExportApi.Destination(config.stage().bucket(), keys.backfillExports(table.name()));
+            ExportDescription d = api.startFull(table.name(), Optional.of(p.snapshot()), to, clientToken(p, ""));
+            if (d.exportStatus() == ExportStatus.FAILED) {
+                // The token still names the export that failed (DynamoDB keeps a token 8 hours): ask with a new one.
+                log.printf("backfill %s: export %s FAILED before; starting a new one%n", p, d.exportArn());
+                d = api.startFull(table.name(), Optional.of(p.snapshot()), to,
+                        clientToken(p, "/" + clock.instant().toEpochMilli()));
+            }
             ExportState state = new ExportState(d.exportArn(), tableArn, p.snapshot());
             if (records.writeIfUnchanged(keys.exportState(p), state, Optional.empty())) {
                 log.printf("backfill %s: started export %s as of %s%n", p, d.exportArn(), p.snapshot());
@@ -252,6 +258,14 @@ public final class ExportBackfill {
             }
             throw e;
         }
+    }
+
+    /**
+     * The same for every pod of one backfill, so DynamoDB gives them one export ("Providing a ClientToken makes the call
+     * idempotent ... valid for 8 hours", API_ExportTableToPointInTime); hashed, as table names can be long.
+     */
+    private static String clientToken(BackfillPartition p, String attempt) {
+        return "ddb2sf-" + StageStore.sha256((p.id() + attempt).getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(0, 32);
     }
 
     private Optional<JsonStore.Stored<ExportState>> readState(BackfillPartition p) {

@@ -172,6 +172,31 @@ class ExportBackfillIT {
     }
 
     @Test
+    void shouldStartANewExportOnTheRerunOfABackfillWhoseExportFailed() throws Exception {
+        LocalStack.TestTable t = stack.newTable("exportretry", "hard");
+        try (DynamoDbClient ddb = stack.dynamodb(); DynamoDbStreamsClient streams = stack.streams(); S3Client s3 = stack.s3()) {
+            Fixtures.createTable(ddb, t.name());
+            Fixtures.put(ddb, t.name(), Fixtures.everyType("a", "1"));
+            ExportingDynamoDb api = new ExportingDynamoDb(ddb, streams, s3, 1);
+            api.failNextExport();
+            BackfillPartition p = new BackfillPartition(t.name(), Instant.now().minusSeconds(30));
+            assertThatThrownBy(() -> run(t, api, new PodLog(null), new ExportBackfill.Plan(t.name(), Optional.of(p),
+                    Optional.empty(), List.of(0), 1, false)))
+                    .isInstanceOfSatisfying(JobException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.EXPORT_FAILED));
+            assertThat(keys(s3, t.prefix() + "/" + p.id() + "/")).as("staged after the failure").isEmpty();
+
+            PodLog log = new PodLog(null);
+            BackfillSummary rerun = run(t, api, log, new ExportBackfill.Plan(t.name(), Optional.of(p), Optional.empty(),
+                    List.of(0), 1, false));
+            assertThat(log.text()).contains("FAILED before; starting a new one");
+            assertThat(api.started()).hasSize(2);
+            assertThat(api.started().get(1).clientToken()).isNotEqualTo(api.started().get(0).clientToken());
+            assertThat(rerun.manifestWritten()).isTrue();
+            assertThat(rerun.items()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void shouldLeaveNothingOfADataFileThatFailsItsCheckAtItsEnd() throws Exception {
         LocalStack.TestTable t = stack.newTable("exportcorrupt", "hard");
         try (DynamoDbClient ddb = stack.dynamodb(); DynamoDbStreamsClient streams = stack.streams(); S3Client s3 = stack.s3()) {

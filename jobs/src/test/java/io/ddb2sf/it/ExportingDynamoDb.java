@@ -45,6 +45,8 @@ final class ExportingDynamoDb implements DynamoDbClient {
     private final Map<String, String> byToken = new ConcurrentHashMap<>();
     private final Map<String, Integer> polls = new ConcurrentHashMap<>();
     private final List<ExportTableToPointInTimeRequest> started = new ArrayList<>();
+    private volatile boolean failNext;
+    private final java.util.Set<String> failing = ConcurrentHashMap.newKeySet();
 
     ExportingDynamoDb(DynamoDbClient real, DynamoDbStreamsClient streams, S3Client s3, int files) {
         this.real = real;
@@ -55,6 +57,11 @@ final class ExportingDynamoDb implements DynamoDbClient {
     /** The ExportTableToPointInTime calls that started an export (a repeated ClientToken starts none). */
     synchronized List<ExportTableToPointInTimeRequest> started() {
         return List.copyOf(started);
+    }
+
+    /** The next export started ends FAILED after running a while, as one whose bucket policy refuses DynamoDB does. */
+    void failNextExport() {
+        failNext = true;
     }
 
     /** An export someone ran outside the backfill, as DescribeExport will report it. */
@@ -79,6 +86,11 @@ final class ExportingDynamoDb implements DynamoDbClient {
             Instant at = request.exportTime() != null ? request.exportTime() : Instant.now().truncatedTo(ChronoUnit.SECONDS);
             ExportDescription d = exportOf(table, request.s3Bucket(), request.s3Prefix(), at).toBuilder()
                     .exportStatus(ExportStatus.IN_PROGRESS).clientToken(request.clientToken()).build();
+            if (failNext) {
+                failNext = false;
+                d = d.toBuilder().exportArn(d.exportArn() + "-failed").build();
+                failing.add(d.exportArn());
+            }
             exports.put(d.exportArn(), d);
             byToken.put(request.clientToken(), d.exportArn());
             arn = d.exportArn();
@@ -94,7 +106,9 @@ final class ExportingDynamoDb implements DynamoDbClient {
         }
         // A started export is still running when first asked about, as a real one is for minutes.
         if (d.exportStatus() == ExportStatus.IN_PROGRESS && polls.merge(d.exportArn(), 1, Integer::sum) > 1) {
-            d = d.toBuilder().exportStatus(ExportStatus.COMPLETED).build();
+            d = failing.contains(d.exportArn())
+                    ? d.toBuilder().exportStatus(ExportStatus.FAILED).failureCode("S3AccessDenied").failureMessage("Access Denied").build()
+                    : d.toBuilder().exportStatus(ExportStatus.COMPLETED).build();
             exports.put(d.exportArn(), d);
         }
         return DescribeExportResponse.builder().exportDescription(d).build();
