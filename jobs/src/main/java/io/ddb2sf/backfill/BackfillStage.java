@@ -135,6 +135,12 @@ final class BackfillStage {
         }
     }
 
+    /** Whether this backfill (or a newer one) already restarted the table's stream checkpoint. */
+    boolean checkpointRestartedBy(TableConfig table, BackfillPartition p) {
+        return checkpoints.load(table.name()).map(CheckpointStore.Loaded::checkpoint)
+                .filter(c -> resetByThisOrLater(c, p)).isPresent();
+    }
+
     /** A backfill is newer than another when its scan started later; ids sort like their instants. */
     private static boolean resetByThisOrLater(Checkpoint c, BackfillPartition p) {
         return c.resetBy() != null && BackfillPartition.parse(p.table(), c.resetBy()).snapshot().compareTo(p.snapshot()) >= 0;

@@ -107,10 +107,14 @@ public final class ExportBackfill {
         List<DataFile> files = tree.files();
         // Only once the export is known good, so a failed or foreign one changes nothing. The stream must still hold
         // every change since the export time, or they would be lost between the snapshot and the restarted stream.
-        if (plan.resetCheckpoint() && p.snapshot().isBefore(clock.instant().minus(STREAM_RETENTION))) {
+        if (plan.resetCheckpoint() && p.snapshot().isBefore(clock.instant().minus(STREAM_RETENTION))
+                && !stage.checkpointRestartedBy(table, p)) {
             throw new JobException(ErrorCode.EXPORT_MISMATCH, "export " + export.arn() + " is as of " + p.snapshot()
                     + ", older than the stream keeps changes (24 hours): the changes since are gone, so it cannot restart"
-                    + " the checkpoint; leave out --export-arn to export the table as of now");
+                    + " the stream checkpoint; start a new backfill (no --snapshot, no --export-arn) to export as of now");
+        }
+        if (plan.exportArn().isPresent()) {
+            recordAdopted(export, tableArn);
         }
         boolean reset = plan.resetCheckpoint() && stage.resetCheckpoint(table, p);
 
@@ -198,16 +202,24 @@ public final class ExportBackfill {
             throw ScanOptions.usage("--snapshot " + plan.snapshot().get().snapshotId() + " is not the backfill of export "
                     + arn + ", which is " + p.snapshotId() + "; leave --snapshot out");
         }
-        ExportState state = new ExportState(arn, tableArn, d.exportTime());
-        Optional<JsonStore.Stored<ExportState>> recorded = readState(p);
-        if (recorded.isEmpty() && !records.writeIfUnchanged(keys.exportState(p), state, Optional.empty())) {
-            recorded = readState(p);
+        refuseAnotherRecorded(p, arn);
+        return new Adopted(p, arn);
+    }
+
+    /** Records an adopted export once it is known good, so a failed, foreign or too old one leaves nothing behind. */
+    private void recordAdopted(Adopted export, String tableArn) {
+        ExportState state = new ExportState(export.arn(), tableArn, export.partition().snapshot());
+        if (!records.writeIfUnchanged(keys.exportState(export.partition()), state, Optional.empty())) {
+            refuseAnotherRecorded(export.partition(), export.arn());
         }
+    }
+
+    private void refuseAnotherRecorded(BackfillPartition p, String arn) {
+        Optional<JsonStore.Stored<ExportState>> recorded = readState(p);
         if (recorded.isPresent() && !recorded.get().value().exportArn().equals(arn)) {
             throw new JobException(ErrorCode.EXPORT_MISMATCH, "backfill " + p.snapshotId() + " already converts export "
                     + recorded.get().value().exportArn() + ", not " + arn + "; pass that --export-arn");
         }
-        return new Adopted(p, arn);
     }
 
     /**

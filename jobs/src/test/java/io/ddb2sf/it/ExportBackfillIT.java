@@ -166,6 +166,16 @@ class ExportBackfillIT {
                         assertThat(e.code()).isEqualTo(ErrorCode.EXPORT_FAILED);
                         assertThat(e.getMessage()).doesNotContain("\n").contains("S3NoSuchBucket");
                     });
+
+            // An export older than the stream keeps changes cannot restart the checkpoint: the changes since are gone.
+            ExportDescription old = api.exportOf(t.name(), LocalStack.BUCKET, t.prefix() + "/old", at.minus(Duration.ofHours(25)));
+            api.place(old);
+            assertThatThrownBy(() -> run(t, api, new PodLog(null), plan(t, Optional.empty(), Optional.of(old.exportArn()), 0)))
+                    .isInstanceOfSatisfying(JobException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.EXPORT_MISMATCH);
+                        assertThat(e.getMessage()).doesNotContain("\n").contains("older than the stream keeps changes");
+                    });
+            assertThat(keys(s3, t.prefix() + "/" + t.name() + "/_checkpoint.json")).as("checkpoint restarted").isEmpty();
             assertThat(keys(s3, t.prefix() + "/" + t.name() + "/backfill=")).as("staged").isEmpty();
             assertThat(api.started()).isEmpty();
         }
@@ -234,6 +244,7 @@ class ExportBackfillIT {
                     .isInstanceOfSatisfying(JobException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.EXPORT_CORRUPT));
             assertThat(log.text()).as("parts were uploaded before the check failed")
                     .containsPattern("data file 0 of 1 not converted; its [1-9]\\d* uploaded parts deleted");
+            // The export itself was good as far as its manifests go, so its record stays; no part of the file does.
             assertThat(keys(s3, t.prefix() + "/" + p.id() + "/")).as("staged").containsExactly(t.prefix() + "/" + p.id() + "/_export.json");
         }
     }
