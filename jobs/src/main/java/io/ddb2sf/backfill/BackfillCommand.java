@@ -5,8 +5,10 @@ import io.ddb2sf.JobException;
 import io.ddb2sf.cli.JobRunner;
 import io.ddb2sf.cli.TableOptions;
 import io.ddb2sf.stage.BackfillPartition;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -14,9 +16,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "backfill", mixinStandardHelpOptions = true,
-        description = "Scans the whole table within a read-capacity budget into a backfill partition of the stage;"
+        description = "Scans the whole table within a read-capacity budget (or converts a DynamoDB export of it, --source export) into a backfill partition of the stage;"
                 + " then copy-load and merge-apply it with --backfill <id>. Resumable: rerun with the same --snapshot.")
 public final class BackfillCommand implements Callable<Integer> {
+    /** How often a waiting export backfill asks DescribeExport; exports of big tables take hours. */
+    private static final Duration EXPORT_POLL = Duration.ofSeconds(30);
+
     @Mixin
     TableOptions options;
 
@@ -37,9 +42,33 @@ public final class BackfillCommand implements Callable<Integer> {
                     + " during the scan.")
     boolean resetCheckpoint;
 
+    @Option(names = "--source", paramLabel = "scan|export", defaultValue = "scan",
+            description = "scan: a parallel Scan within the read budget; export: DynamoDB's export to S3 (reads no"
+                    + " capacity; needs point-in-time recovery), its data files dealt over the --segment processes"
+                    + " like segments (default: ${DEFAULT-VALUE}).")
+    String source;
+
+    @Option(names = "--export-arn", paramLabel = "<arn>",
+            description = "With --source export: convert this full export of the table (console, Terraform) instead of"
+                    + " starting one; its export time names the backfill.")
+    String exportArn;
+
+    @Option(names = "--export-wait", paramLabel = "<duration>", defaultValue = "PT6H",
+            description = "With --source export: how long to wait for the export before exiting; a rerun adopts it"
+                    + " (default: ${DEFAULT-VALUE}).")
+    Duration exportWait;
 
     @Override
     public Integer call() {
+        if (!source.equals("scan") && !source.equals("export")) {
+            throw usage("--source must be scan or export");
+        }
+        if (exportArn != null && !source.equals("export")) {
+            throw usage("--export-arn needs --source export");
+        }
+        if (source.equals("export")) {
+            return exportBackfill();
+        }
         String table = options.table;
         BackfillPartition partition = snapshot == null ? new BackfillPartition(table, Instant.now())
                 : BackfillPartition.parse(table, snapshot);
@@ -58,6 +87,21 @@ public final class BackfillCommand implements Callable<Integer> {
                 scan.capacityShare, resetCheckpoint);
         return JobRunner.run(options.config, table, wiring -> wiring.backfillJob().run(plan,
                 nanos -> Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000))));
+    }
+
+    /** Without --snapshot a new export backfill takes its id from the export time, which only DynamoDB knows yet. */
+    private Integer exportBackfill() {
+        Optional<BackfillPartition> partition = Optional.ofNullable(snapshot).map(s -> BackfillPartition.parse(options.table, s));
+        if (partition.isPresent() && partition.get().snapshot().isAfter(Instant.now())) {
+            throw usage("--snapshot " + snapshot + " is in the future; an export backfill's id is its export time");
+        }
+        if (exportWait.isNegative()) {
+            throw usage("--export-wait must not be negative");
+        }
+        ExportBackfill.Plan plan = new ExportBackfill.Plan(options.table, partition, Optional.ofNullable(exportArn),
+                scan.segments(null), scan.totalSegments, resetCheckpoint);
+        return JobRunner.run(options.config, options.table,
+                wiring -> wiring.exportBackfill(EXPORT_POLL, exportWait).run(plan));
     }
 
     private static JobException usage(String message) {

@@ -5,20 +5,18 @@ import io.ddb2sf.ErrorCode;
 import io.ddb2sf.JobException;
 import io.ddb2sf.config.PipelineConfig;
 import io.ddb2sf.config.TableConfig;
-import io.ddb2sf.dynamodb.ItemJson;
+import io.ddb2sf.ddbexport.ExportLine;
+import io.ddb2sf.ddbexport.ExportRows;
 import io.ddb2sf.dynamodb.KeySchema;
 import io.ddb2sf.dynamodb.StreamReader;
 import io.ddb2sf.dynamodb.TypedValues;
 import io.ddb2sf.stage.BackfillPartition;
-import io.ddb2sf.stage.ChangeRow;
 import io.ddb2sf.stage.ChangeRowSchema;
-import io.ddb2sf.stage.Checkpoint;
 import io.ddb2sf.stage.CheckpointStore;
 import io.ddb2sf.stage.Manifest;
 import io.ddb2sf.stage.ManifestStore;
 import io.ddb2sf.stage.PartWriter;
 import io.ddb2sf.stage.ScratchDir;
-import io.ddb2sf.stage.ShardPosition;
 import io.ddb2sf.stage.StageKeys;
 import io.ddb2sf.stage.StageStore;
 import java.io.IOException;
@@ -26,15 +24,12 @@ import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
-import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -47,7 +42,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.Shard;
 import software.amazon.awssdk.services.dynamodb.model.TableDescription;
 
 /**
@@ -61,12 +55,9 @@ public final class BackfillJob {
 
     private final PipelineConfig config;
     private final DynamoDbClient dynamodb;
-    private final StreamReader streams;
     private final StageStore store;
     private final StageKeys keys;
-    private final ManifestStore manifests;
-    private final CheckpointStore checkpoints;
-    private final ObjectMapper json;
+    private final BackfillStage stage;
     private final Clock clock;
     private final PrintStream log;
 
@@ -74,12 +65,9 @@ public final class BackfillJob {
                        ManifestStore manifests, CheckpointStore checkpoints, ObjectMapper json, Clock clock, PrintStream log) {
         this.config = config;
         this.dynamodb = dynamodb;
-        this.streams = streams;
         this.store = store;
         this.keys = new StageKeys(config.stage().prefix());
-        this.manifests = manifests;
-        this.checkpoints = checkpoints;
-        this.json = json;
+        this.stage = new BackfillStage(config, streams, store, manifests, checkpoints, json, clock, log);
         this.clock = clock;
         this.log = log;
     }
@@ -103,7 +91,7 @@ public final class BackfillJob {
 
         // Before the first page: every change made from here on is then in the stream the hourly exports read, however
         // long the scan takes (a checkpoint moved only at the end could point past records trimmed meanwhile).
-        boolean reset = plan.resetCheckpoint() && resetCheckpoint(table, p);
+        boolean reset = plan.resetCheckpoint() && stage.resetCheckpoint(table, p);
 
         Map<Integer, AtomicLong> progress = new ConcurrentHashMap<>();
         ExecutorService workers = Executors.newFixedThreadPool(plan.threads());
@@ -151,7 +139,8 @@ public final class BackfillJob {
             reporter.shutdownNow();
         }
 
-        Optional<Manifest> manifest = writeManifestIfComplete(p, table, schema, plan.totalSegments());
+        Optional<Manifest> manifest = stage.writeManifestIfComplete(p, table, schema, plan.totalSegments(), "scan",
+                "segment");
         long items = mine.stream().mapToLong(SegmentState::items).sum();
         double rcu = mine.stream().mapToDouble(SegmentState::consumedRcu).sum();
         long seconds = Math.max(1, Duration.between(began, clock.instant()).toSeconds());
@@ -166,7 +155,7 @@ public final class BackfillJob {
     private SegmentState scanSegment(TableConfig table, ChangeRowSchema schema, BackfillPartition p, int segment, Plan plan,
                                      SegmentScan scan, AtomicLong progress, TypedValues.Counter misfits)
             throws IOException, InterruptedException {
-        SegmentState initial = loadState(p, segment).orElse(SegmentState.start(segment, plan.totalSegments()));
+        SegmentState initial = stage.loadState(p, segment).orElse(SegmentState.start(segment, plan.totalSegments()));
         if (initial.totalSegments() != plan.totalSegments()) {
             throw new JobException(ErrorCode.CONFIG_INVALID, "backfill " + p.snapshotId() + " was started with "
                     + initial.totalSegments() + " segments; resume it with --total-segments " + initial.totalSegments());
@@ -176,6 +165,7 @@ public final class BackfillJob {
             return initial;
         }
         String position = String.format("%04d", segment);
+        ExportRows snapshotRows = stage.snapshotRows(table, p);
         SegmentState[] state = {initial};
         double[] rcu = {initial.consumedRcu()};
         try (ScratchDir tmp = ScratchDir.create("ddb2sf-backfill-" + segment + "-");
@@ -184,140 +174,20 @@ public final class BackfillJob {
             scan.scan(segment, fromJson(initial.lastEvaluatedKey()), (items, next, cost) -> {
                 rcu[0] += cost;
                 for (Map<String, AttributeValue> item : items) {
-                    writer.write(snapshotRow(table, p, item, misfits), position);
+                    writer.write(snapshotRows.of(ExportLine.full(item), misfits), position);
                     progress.incrementAndGet();
                 }
                 if (next == null) {
-                    List<Manifest.FileEntry> parts = concat(initial.parts(), writer.finish());
-                    state[0] = new SegmentState(segment, plan.totalSegments(), null, parts, rows(parts), rcu[0], true);
-                    saveState(p, state[0]);
+                    List<Manifest.FileEntry> parts = BackfillStage.concat(initial.parts(), writer.finish());
+                    state[0] = new SegmentState(segment, plan.totalSegments(), null, parts, BackfillStage.rows(parts), rcu[0], true);
+                    stage.saveState(p, state[0]);
                 } else if (writer.rollIfFull()) {
-                    List<Manifest.FileEntry> parts = concat(initial.parts(), writer.written());
-                    saveState(p, new SegmentState(segment, plan.totalSegments(), toJson(next), parts, rows(parts), rcu[0], false));
+                    List<Manifest.FileEntry> parts = BackfillStage.concat(initial.parts(), writer.written());
+                    stage.saveState(p, new SegmentState(segment, plan.totalSegments(), toJson(next), parts, BackfillStage.rows(parts), rcu[0], false));
                 }
             });
             return state[0];
         }
-    }
-
-    private ChangeRow snapshotRow(TableConfig table, BackfillPartition p, Map<String, AttributeValue> item,
-                                  TypedValues.Counter misfits) {
-        ItemJson.Documents docs = ItemJson.of(item);
-        return new ChangeRow(TypedValues.keyText(table.keys(), item), TypedValues.of(table.typedColumns(), item, misfits),
-                "SNAPSHOT", p.version(config.aws().streamTimestampPrecision()), "0".repeat(40), false, docs.item(), docs.types(), null, p.id());
-    }
-
-    private Optional<Manifest> writeManifestIfComplete(BackfillPartition p, TableConfig table, ChangeRowSchema schema,
-                                                       int totalSegments) {
-        List<Manifest.FileEntry> files = new ArrayList<>();
-        for (int s = 0; s < totalSegments; s++) {
-            Optional<SegmentState> state = loadState(p, s);
-            if (state.isEmpty() || !state.get().done()) {
-                log.printf("backfill %s: segment %d not done yet; the process that finishes last writes the manifest%n", p, s);
-                return Optional.empty();
-            }
-            files.addAll(state.get().parts());
-        }
-        files.sort(Comparator.comparing(Manifest.FileEntry::key));
-        long rows = rows(files);
-        Instant version = p.version(config.aws().streamTimestampPrecision());
-        Manifest m = new Manifest(Manifest.FORMAT_VERSION, table.name(), p.id(), version, version,
-                new Manifest.Source("scan", null, new TreeMap<>(), new TreeMap<>()), schema.fingerprint(), files,
-                new Manifest.Totals(files.size(), rows, files.stream().mapToLong(Manifest.FileEntry::size).sum()),
-                new Manifest.ChangeCounts(0, 0, 0, 0, 0, rows));
-        manifests.write(p, m);
-        log.printf("backfill %s: all %d segments done, manifest written (%,d items); next: copy-load and merge-apply"
-                + " --backfill %s%n", p, totalSegments, rows, p.snapshotId());
-        return Optional.of(m);
-    }
-
-    /**
-     * Restarts the stream checkpoint for this backfill, once: later runs of the same backfill (a resumed scan, an
-     * Airflow retry, the other pods of a multi-pod backfill) find its id in the checkpoint and leave it alone, so no
-     * hour is exported twice. The hour stays, so the failed hour simply reruns. What restarts at the trim horizon is only
-     * what must: every shard of a new stream; in the same stream, the shards whose position was trimmed or whose
-     * parent is gone. Shards still readable from their position keep it (re-reading them would land changes twice).
-     *
-     * @return whether this run moved the checkpoint
-     */
-    private boolean resetCheckpoint(TableConfig table, BackfillPartition p) {
-        String arn = streams.streamArn(table);
-        for (int attempt = 0; ; attempt++) {
-            Optional<CheckpointStore.Loaded> current = checkpoints.load(table.name());
-            Optional<Checkpoint> c = current.map(CheckpointStore.Loaded::checkpoint);
-            if (c.isPresent() && resetByThisOrLater(c.get(), p)) {
-                log.printf("backfill %s: the stream checkpoint of %s was already restarted by backfill %s; left as it is%n",
-                        p, table.name(), c.get().resetBy());
-                return false;
-            }
-            Instant windowEnd = c.map(Checkpoint::windowEnd).orElse(clock.instant().truncatedTo(ChronoUnit.HOURS));
-            SortedMap<String, ShardPosition> shards = c.isPresent() && c.get().streamArn().equals(arn)
-                    ? readablePositions(arn, c.get().shards()) : new TreeMap<>();
-            try {
-                checkpoints.advance(table.name(), new Checkpoint(arn, windowEnd, shards, p.snapshotId()), current);
-            } catch (JobException e) {
-                // Another process of this backfill may have restarted it first: that is the same restart.
-                if (e.code() == ErrorCode.CHECKPOINT_CONFLICT && attempt == 0) {
-                    continue;
-                }
-                throw e;
-            }
-            log.printf("backfill %s: stream checkpoint of %s restarted (%s); the next export is the hour starting %s%n",
-                    p, table.name(), shards.isEmpty() ? "every shard from the trim horizon" : "trimmed shards from the trim"
-                            + " horizon, readable ones from their position", windowEnd);
-            return true;
-        }
-    }
-
-    /** A backfill is newer than another when its scan started later; ids sort like their instants. */
-    private static boolean resetByThisOrLater(Checkpoint c, BackfillPartition p) {
-        return c.resetBy() != null && BackfillPartition.parse(p.table(), c.resetBy()).snapshot().compareTo(p.snapshot()) >= 0;
-    }
-
-    /**
-     * The positions of the same stream that are still valid, plus an explicit trim-horizon start for every live shard
-     * the export could no longer place (its position was trimmed, or its parent is gone and was never finished).
-     */
-    private SortedMap<String, ShardPosition> readablePositions(String arn, SortedMap<String, ShardPosition> old) {
-        Map<String, Shard> live = new HashMap<>();
-        streams.shards(arn).forEach(s -> live.put(s.shardId(), s));
-        SortedMap<String, ShardPosition> kept = new TreeMap<>();
-        old.forEach((id, pos) -> {
-            if (pos.finished()) {
-                kept.put(id, pos);
-            } else if (live.containsKey(id)) {
-                boolean readable = pos.lastSequence() == null || streams.readableAfter(arn, id, pos.lastSequence());
-                kept.put(id, readable ? pos : new ShardPosition(null, null, false));
-            }
-        });
-        for (Shard s : live.values()) {
-            String parent = s.parentShardId();
-            boolean placed = kept.containsKey(s.shardId()) || parent == null || live.containsKey(parent)
-                    || kept.containsKey(parent);
-            if (!placed) {
-                kept.put(s.shardId(), new ShardPosition(null, null, false));
-            }
-        }
-        return kept;
-    }
-
-    private String stateKey(BackfillPartition p, int segment) {
-        return keys.segmentState(p, segment);
-    }
-
-    private Optional<SegmentState> loadState(BackfillPartition p, int segment) {
-        return store.get(stateKey(p, segment)).map(v -> {
-            try {
-                return json.readValue(v.bytes(), SegmentState.class);
-            } catch (IOException e) {
-                throw new JobException(ErrorCode.STAGE_INVALID, "backfill state " + stateKey(p, segment) + " is damaged ("
-                        + JobException.firstLine(e) + "); delete the backfill folder and start a new backfill", e);
-            }
-        });
-    }
-
-    private void saveState(BackfillPartition p, SegmentState state) throws IOException {
-        store.putBytes(stateKey(p, state.segment()), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(state));
     }
 
     private static Map<String, Map<String, String>> toJson(Map<String, AttributeValue> key) {
@@ -337,15 +207,5 @@ public final class BackfillJob {
                 : v.containsKey("N") ? AttributeValue.fromN(v.get("N"))
                 : AttributeValue.fromB(SdkBytes.fromByteArray(java.util.Base64.getDecoder().decode(v.get("B"))))));
         return out;
-    }
-
-    private static List<Manifest.FileEntry> concat(List<Manifest.FileEntry> a, List<Manifest.FileEntry> b) {
-        List<Manifest.FileEntry> all = new ArrayList<>(a);
-        all.addAll(b);
-        return List.copyOf(all);
-    }
-
-    private static long rows(List<Manifest.FileEntry> parts) {
-        return parts.stream().mapToLong(Manifest.FileEntry::rows).sum();
     }
 }

@@ -3,7 +3,9 @@ package io.ddb2sf.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ddb2sf.Json;
 import io.ddb2sf.backfill.BackfillJob;
+import io.ddb2sf.backfill.ExportBackfill;
 import io.ddb2sf.config.PipelineConfig;
+import io.ddb2sf.ddbexport.ExportApi;
 import io.ddb2sf.dynamodb.StreamReader;
 import io.ddb2sf.export.ExportJob;
 import io.ddb2sf.load.LoadJob;
@@ -19,6 +21,7 @@ import io.ddb2sf.stage.StageStore;
 import io.ddb2sf.validate.ValidateJob;
 import java.io.PrintStream;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
@@ -40,6 +43,7 @@ public final class Wiring implements AutoCloseable {
     private final PipelineConfig config;
     private final PrintStream log;
     private final UnaryOperator<DynamoDbStreamsClient> streamsView;
+    private final UnaryOperator<DynamoDbClient> dynamodbView;
     private final Clock clock = Clock.systemUTC();
     private final ObjectMapper json = Json.mapper();
     private final List<AutoCloseable> open = new ArrayList<>();
@@ -55,9 +59,19 @@ public final class Wiring implements AutoCloseable {
      * makes; production passes the client through.
      */
     public Wiring(PipelineConfig config, PrintStream log, UnaryOperator<DynamoDbStreamsClient> streamsView) {
+        this(config, log, streamsView, UnaryOperator.identity());
+    }
+
+    /**
+     * With views over the Streams and the DynamoDB API. Tests use the latter to serve the export API, which DynamoDB
+     * Local lacks; production passes both clients through.
+     */
+    public Wiring(PipelineConfig config, PrintStream log, UnaryOperator<DynamoDbStreamsClient> streamsView,
+                  UnaryOperator<DynamoDbClient> dynamodbView) {
         this.config = config;
         this.log = log;
         this.streamsView = streamsView;
+        this.dynamodbView = dynamodbView;
     }
 
     public ExportJob exportJob() {
@@ -68,12 +82,18 @@ public final class Wiring implements AutoCloseable {
         return new BackfillJob(config, dynamodb(), streamReader(), stage(), manifests(), checkpoints(), json, clock, log);
     }
 
+    /** backfill --source export, polling the export every {@code pollEvery} for at most {@code maxWait}. */
+    public ExportBackfill exportBackfill(Duration pollEvery, Duration maxWait) {
+        ExportApi api = new ExportApi(dynamodb(), clock, Thread::sleep, log, pollEvery, maxWait);
+        return new ExportBackfill(config, dynamodb(), streamReader(), api, stage(), manifests(), checkpoints(), json, clock, log);
+    }
+
     private DynamoDbClient dynamodb() {
         if (dynamodb == null) {
-            dynamodb = track(DynamoDbClient.builder()
+            dynamodb = dynamodbView.apply(track(DynamoDbClient.builder()
                     .region(Region.of(config.aws().region()))
                     .applyMutation(b -> config.aws().dynamodbEndpoint().ifPresent(b::endpointOverride))
-                    .overrideConfiguration(retries()).build());
+                    .overrideConfiguration(retries()).build()));
         }
         return dynamodb;
     }

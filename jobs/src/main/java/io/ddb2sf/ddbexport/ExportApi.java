@@ -85,6 +85,14 @@ public final class ExportApi {
         return start(table, req, to, clientToken);
     }
 
+    /**
+     * The latest time the table can be exported as of (LatestRestorableDateTime, which trails the clock by minutes);
+     * a PITR_DISABLED error when point-in-time recovery is off.
+     */
+    public Instant latestExportable(String table) {
+        return pitr(table).latest();
+    }
+
     /** Starts an incremental export of [from, to) in {@code view}; the window is validated first. */
     public ExportDescription startIncremental(String table, Instant from, Instant toTime, ExportViewType view, Destination to,
                                               String clientToken) {

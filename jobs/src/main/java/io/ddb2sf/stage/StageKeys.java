@@ -44,6 +44,16 @@ public final class StageKeys {
         return segmentStates(p) + String.format("segment-%04d.json", segment);
     }
 
+    /** Where a backfill from a DynamoDB export records which export it converts, so no rerun starts a second one. */
+    public String exportState(StagePartition p) {
+        return partitionPrefix(p) + "_export.json";
+    }
+
+    /** Where a table's backfill exports are written by DynamoDB (an export adds AWSDynamoDB/<ExportId>/ below it). */
+    public String backfillExports(String table) {
+        return prefix + table + "/_exports/backfill";
+    }
+
     public String checkpoint(String table) {
         return prefix + table + "/_checkpoint.json";
     }
