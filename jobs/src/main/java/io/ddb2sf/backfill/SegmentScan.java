@@ -2,11 +2,11 @@ package io.ddb2sf.backfill;
 
 import io.ddb2sf.ErrorCode;
 import io.ddb2sf.JobException;
+import io.ddb2sf.dynamodb.RetryPolicy;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.DoubleAdder;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -21,15 +21,11 @@ import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
 /**
  * Reads parallel-Scan segments page by page within a shared {@link ReadBudget}: each page waits for its turn, asks for
  * as many items as half a second of the budget pays for (learned from the previous page's cost per item), pays what
- * DynamoDB reports it consumed, and is retried with backoff while DynamoDB throttles (a throttled page is never
- * skipped). The backfill and verify read the source only through it.
+ * DynamoDB reports it consumed, and is retried under {@link RetryPolicy#SCAN_PAGE} while DynamoDB throttles (a
+ * throttled page is never skipped). The backfill and verify read the source only through it, with a client that
+ * leaves throttling to this retry (Wiring).
  */
 public final class SegmentScan {
-    /** Backoff for throttled pages: full jitter over an exponentially growing ceiling. */
-    static final long BACKOFF_BASE_MS = 100;
-    static final long BACKOFF_CAP_MS = 20_000;
-    static final int MAX_THROTTLED_ATTEMPTS = 12;
-
     private final DynamoDbClient dynamodb;
     private final String table;
     private final int totalSegments;
@@ -102,15 +98,14 @@ public final class SegmentScan {
             } catch (SdkServiceException e) {
                 boolean throttling = e.isThrottlingException() || e instanceof ProvisionedThroughputExceededException
                         || e instanceof RequestLimitExceededException;
-                if (!throttling || attempt + 1 >= MAX_THROTTLED_ATTEMPTS) {
+                if (!throttling || !RetryPolicy.SCAN_PAGE.retriesAfter(attempt)) {
                     throw new JobException(ErrorCode.SOURCE_FAILED, "scan of " + table + " segment " + segment + " failed"
-                            + (throttling ? " after " + MAX_THROTTLED_ATTEMPTS + " throttled attempts" : "")
+                            + (throttling ? " after " + RetryPolicy.SCAN_PAGE.attempts() + " throttled attempts" : "")
                             + ": " + JobException.firstLine(e)
                             + "; " + rerunHint + " (lower --rcu-budget if it was throttled)", e);
                 }
                 throttled.incrementAndGet();
-                long ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS << Math.min(attempt, 20));
-                sleeper.sleepNanos(TimeUnit.MILLISECONDS.toNanos(ThreadLocalRandom.current().nextLong(ceiling + 1)));
+                sleeper.sleepNanos(RetryPolicy.SCAN_PAGE.delay(attempt, ThreadLocalRandom.current().nextDouble()).toNanos());
             } catch (SdkException e) {
                 throw new JobException(ErrorCode.SOURCE_FAILED, "scan of " + table + " segment " + segment + " failed: "
                         + JobException.firstLine(e) + "; " + rerunHint, e);

@@ -26,8 +26,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkServiceException;
 import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.StandardRetryStrategy;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -49,6 +53,7 @@ public final class Wiring implements AutoCloseable {
     private final List<AutoCloseable> open = new ArrayList<>();
     private StageStore stage;
     private DynamoDbClient dynamodb;
+    private DynamoDbClient scans;
 
     public Wiring(PipelineConfig config, PrintStream log) {
         this(config, log, UnaryOperator.identity());
@@ -79,7 +84,7 @@ public final class Wiring implements AutoCloseable {
     }
 
     public BackfillJob backfillJob() {
-        return new BackfillJob(config, dynamodb(), streamReader(), stage(), manifests(), checkpoints(), json, clock, log);
+        return new BackfillJob(config, scans(), streamReader(), stage(), manifests(), checkpoints(), json, clock, log);
     }
 
     /** backfill --source export, polling the export every {@code pollEvery} for at most {@code maxWait}. */
@@ -96,6 +101,36 @@ public final class Wiring implements AutoCloseable {
                     .overrideConfiguration(retries()).build()));
         }
         return dynamodb;
+    }
+
+    /**
+     * The client of the jobs that Scan (backfill, verify): SegmentScan retries throttled pages itself, under
+     * RetryPolicy.SCAN_PAGE and the read budget, so here the SDK retries only server errors and broken connections.
+     * With the SDK retrying throttling too, one throttled page could make aws.maxAttempts x 12 calls.
+     */
+    DynamoDbClient scans() {
+        if (scans == null) {
+            scans = dynamodbView.apply(track(DynamoDbClient.builder()
+                    .region(Region.of(config.aws().region()))
+                    .applyMutation(b -> config.aws().dynamodbEndpoint().ifPresent(b::endpointOverride))
+                    .overrideConfiguration(o -> o.retryStrategy(StandardRetryStrategy.builder()
+                            .useClientDefaults(false)
+                            .maxAttempts(config.aws().maxAttempts())
+                            .retryOnException(Wiring::transientNotThrottling)
+                            .backoffStrategy(BackoffStrategy.exponentialDelay(Duration.ofMillis(100), Duration.ofSeconds(20)))
+                            .circuitBreakerEnabled(false)
+                            .build()))
+                    .build()));
+        }
+        return scans;
+    }
+
+    /** A 5xx other than throttling, or a call that never got an answer (connection reset, timeout). */
+    static boolean transientNotThrottling(Throwable t) {
+        if (t instanceof SdkServiceException e) {
+            return e.statusCode() >= 500 && !e.isThrottlingException();
+        }
+        return t instanceof SdkClientException;
     }
 
     private StreamReader streamReader() {
@@ -135,7 +170,7 @@ public final class Wiring implements AutoCloseable {
     }
 
     public io.ddb2sf.verify.VerifyJob verifyJob() {
-        return new io.ddb2sf.verify.VerifyJob(config, dynamodb(), streamReader(), checkpoints(), manifests(),
+        return new io.ddb2sf.verify.VerifyJob(config, scans(), streamReader(), checkpoints(), manifests(),
                 new SnowflakeConnections(config.snowflake()), new Ledger(), clock, log);
     }
 

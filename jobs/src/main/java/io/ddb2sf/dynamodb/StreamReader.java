@@ -218,25 +218,22 @@ public final class StreamReader {
     }
 
     /**
-     * One page, retrying LimitExceededException under {@link ThrottleRetry#SHARD_READERS}. DynamoDB Streams answers
-     * it when "more than 2 processes are reading from the same streams shard at the same time" (API reference,
-     * LimitExceededException). The SDK's STANDARD retry mode does not retry it (its code is not among the SDK's
-     * throttling or retryable error codes, AwsErrorCode in aws-core, and it comes with status 400), so this is the
-     * only retry of it; throttling the SDK does recognise (ThrottlingException, 429, 5xx) stays with the SDK's
-     * aws.maxAttempts, and is not retried again here.
+     * One page, retrying LimitExceededException under {@link RetryPolicy#SHARD_READERS}, the only retry of it;
+     * throttling the SDK does recognise (ThrottlingException, 429, 5xx) stays with the SDK's aws.maxAttempts, and is
+     * not retried again here.
      */
     private GetRecordsResponse getRecords(String shardId, String iterator) throws InterruptedException {
         for (int retry = 0; ; retry++) {
             try {
                 return streams.getRecords(b -> b.shardIterator(iterator).limit(1000));
             } catch (LimitExceededException e) {
-                if (retry + 1 >= ThrottleRetry.SHARD_READERS.attempts()) {
+                if (!RetryPolicy.SHARD_READERS.retriesAfter(retry)) {
                     throw new JobException(ErrorCode.SOURCE_FAILED, "reading shard " + shardId + " was refused "
-                            + ThrottleRetry.SHARD_READERS.attempts() + " times as over the limit (" + JobException.firstLine(e)
+                            + RetryPolicy.SHARD_READERS.attempts() + " times as over the limit (" + JobException.firstLine(e)
                             + "): a shard allows two readers and ddb2sf is one of them; remove the extra reader"
                             + " (another Lambda trigger or consumer on the stream), then rerun the partition", e);
                 }
-                sleeper.sleep(ThrottleRetry.SHARD_READERS.delay(retry, jitter.getAsDouble()));
+                sleeper.sleep(RetryPolicy.SHARD_READERS.delay(retry, jitter.getAsDouble()));
             }
         }
     }
@@ -279,22 +276,6 @@ public final class StreamReader {
 
     /** Where a shard read stopped: the last sequence number handed over, and whether the shard is closed and done. */
     public record ShardRead(String lastSequence, boolean finished) {}
-
-    /**
-     * Backoff for a refused read: full jitter over an exponentially growing ceiling, {@code random * min(cap, base *
-     * 2^retry)}, the SDKs' standard-mode formula with their throttling constants (base 1 s for throttling errors, cap
-     * 20 s: AWS SDKs and Tools Reference Guide, Retry behavior, feature-retry-behavior.html; SdkDefaultRetrySetting).
-     * Ten attempts wait under two minutes in all, well within an iterator's 15 minutes.
-     */
-    public record ThrottleRetry(Duration base, Duration cap, int attempts) {
-        public static final ThrottleRetry SHARD_READERS = new ThrottleRetry(Duration.ofSeconds(1), Duration.ofSeconds(20), 10);
-
-        /** The wait before retry number {@code retry} (0 for the first), for a random draw in [0, 1). */
-        public Duration delay(int retry, double random) {
-            long ceiling = Math.min(cap.toMillis(), base.toMillis() << Math.min(retry, 20));
-            return Duration.ofMillis((long) (random * ceiling));
-        }
-    }
 
     /** Which records a read may hand over. */
     public interface Limit {

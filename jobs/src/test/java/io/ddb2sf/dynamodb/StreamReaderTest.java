@@ -165,12 +165,12 @@ class StreamReaderTest {
                 .isInstanceOf(JobException.class)
                 .satisfies(e -> assertThat(((JobException) e).code()).isEqualTo(ErrorCode.SOURCE_FAILED))
                 .hasMessageContaining("shard-1", "two readers", "ddb2sf is one of them");
-        assertThat(stream.refused).isEqualTo(StreamReader.ThrottleRetry.SHARD_READERS.attempts());
+        assertThat(stream.refused).isEqualTo(RetryPolicy.SHARD_READERS.attempts());
     }
 
     @Test
     void shouldCapTheBackoffCeiling() {
-        StreamReader.ThrottleRetry policy = StreamReader.ThrottleRetry.SHARD_READERS;
+        RetryPolicy policy = RetryPolicy.SHARD_READERS;
         assertThat(policy.delay(0, 0.999)).isLessThan(Duration.ofSeconds(1));
         assertThat(policy.delay(30, 0.999)).isLessThanOrEqualTo(Duration.ofSeconds(20)).isGreaterThan(Duration.ofSeconds(19));
         assertThat(policy.delay(5, 0.0)).isEqualTo(Duration.ZERO);

@@ -1,0 +1,109 @@
+package io.ddb2sf.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpServer;
+import io.ddb2sf.JobException;
+import io.ddb2sf.backfill.ReadBudget;
+import io.ddb2sf.backfill.SegmentScan;
+import io.ddb2sf.config.ConfigLoader;
+import io.ddb2sf.config.PipelineConfig;
+import io.ddb2sf.dynamodb.RetryPolicy;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * How often one Scan page is sent through the wired client, against an endpoint that answers every call with one
+ * error: a throttled page is retried by SegmentScan alone (RetryPolicy.SCAN_PAGE calls, not aws.maxAttempts times as
+ * many), while a server error is retried by the SDK and then fails the scan.
+ */
+class ScanRetryTest {
+    @TempDir
+    Path dir;
+
+    private HttpServer server;
+    private final AtomicInteger calls = new AtomicInteger();
+    private volatile int status;
+    private volatile String errorType;
+    private String previousKey;
+    private String previousSecret;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", exchange -> {
+            calls.incrementAndGet();
+            exchange.getRequestBody().readAllBytes();
+            byte[] body = ("{\"__type\":\"com.amazonaws.dynamodb.v20120810#" + errorType
+                    + "\",\"message\":\"refused\"}").getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/x-amz-json-1.0");
+            exchange.sendResponseHeaders(status, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        previousKey = System.setProperty("aws.accessKeyId", "local");
+        previousSecret = System.setProperty("aws.secretAccessKey", "local");
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+        restore("aws.accessKeyId", previousKey);
+        restore("aws.secretAccessKey", previousSecret);
+    }
+
+    @Test
+    void shouldSendAThrottledPageAsOftenAsTheScanPolicySaysAndNoMore() throws Exception {
+        status = 400;
+        errorType = "ProvisionedThroughputExceededException";
+        assertThatThrownBy(() -> scanOnePage(8)).isInstanceOf(JobException.class)
+                .hasMessageContaining("after 12 throttled attempts");
+        assertThat(calls.get()).as("calls for one throttled page").isEqualTo(RetryPolicy.SCAN_PAGE.attempts());
+    }
+
+    @Test
+    void shouldLeaveServerErrorsToTheSdkUpToMaxAttempts() throws Exception {
+        status = 500;
+        errorType = "InternalServerError";
+        assertThatThrownBy(() -> scanOnePage(3)).isInstanceOf(JobException.class);
+        assertThat(calls.get()).isEqualTo(3);
+    }
+
+    private void scanOnePage(int maxAttempts) throws Exception {
+        Path file = dir.resolve("c.yaml");
+        Files.writeString(file, """
+                aws: {region: us-east-1, dynamodbEndpoint: "http://127.0.0.1:%d", maxAttempts: %d}
+                stage: {bucket: b}
+                snowflake: {account: xy1, user: U, password: p, database: D, schema: S}
+                tables:
+                  - name: orders
+                    keys: [{attribute: id, type: S}]
+                """.formatted(server.getAddress().getPort(), maxAttempts));
+        PipelineConfig config = new ConfigLoader(Map.of()).load(file);
+        ReadBudget.Sleeper noWait = nanos -> { };
+        try (Wiring wiring = new Wiring(config, new PrintStream(PrintStream.nullOutputStream()))) {
+            SegmentScan scan = new SegmentScan(wiring.scans(), "orders", 1, 1,
+                    new ReadBudget(1_000_000, System::nanoTime, noWait), noWait, "rerun");
+            scan.scan(0, null, (items, next, cost) -> { });
+        }
+    }
+
+    private static void restore(String property, String previous) {
+        if (previous == null) {
+            System.clearProperty(property);
+        } else {
+            System.setProperty(property, previous);
+        }
+    }
+}
