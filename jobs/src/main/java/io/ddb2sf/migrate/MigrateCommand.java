@@ -7,8 +7,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "migrate", mixinStandardHelpOptions = true,
-        description = "Applies the sql/ migrations and creates the stage and the configured tables' landing and"
-                + " analytics tables. Safe to run at any time and concurrently; copy-load and merge-apply do the same.")
+        description = "Applies the sql/ migrations and creates the stage and the configured tables' landing, analytics"
+                + " and tombstone tables. The DAGs run it before copy-load; copy-load, merge-apply and prune also apply"
+                + " missing migrations themselves. Safe to run at any time and concurrently.")
 public final class MigrateCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "<file>", defaultValue = "${env:DDB2SF_CONFIG:-ddb2sf.yaml}",
             description = "Config file, YAML or JSON (default: $DDB2SF_CONFIG, else ddb2sf.yaml).")

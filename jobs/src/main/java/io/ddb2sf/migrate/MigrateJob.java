@@ -15,8 +15,9 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * migrate: applies the sql/ migrations and creates the configured tables' landing and analytics tables, e.g. from a
- * deploy step. copy-load and merge-apply run the same steps themselves, and then find nothing to do.
+ * migrate: applies the sql/ migrations and creates the configured tables' landing, analytics and tombstone tables.
+ * The hourly and backfill DAGs run it before copy-load (beside the export, which needs no Snowflake); copy-load,
+ * merge-apply and prune still apply missing migrations themselves, and then find nothing to do.
  */
 public final class MigrateJob {
     private final PipelineConfig config;

@@ -35,7 +35,8 @@ import java.util.stream.Stream;
  * must be idempotent ({@code CREATE ... IF NOT EXISTS}, {@code CREATE OR REPLACE}, {@code ALTER ... IF [NOT]
  * EXISTS}), which {@link #read} enforces, so two runs that both apply a file reach the same schema, and the history
  * is read as a set (a version recorded twice with the same checksum is one version). {@code ddb2sf migrate} runs
- * them on its own (e.g. from a deploy step); copy-load and merge-apply run them too and then find nothing left to do.
+ * them on its own (the DAGs run it before copy-load); copy-load, merge-apply and prune run them too and then find
+ * nothing left to do.
  */
 public final class Migrator {
     private static final Pattern NAME = Pattern.compile("V(\\d{3})__([A-Za-z0-9_]+)\\.sql");
