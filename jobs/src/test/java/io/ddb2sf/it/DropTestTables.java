@@ -4,7 +4,9 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
@@ -14,27 +16,49 @@ import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 /**
  * Drops what {@link LocalStack#newTable} handed a test once the test ends, passed or failed: the DynamoDB table
  * (and with it its stream), the Snowflake schema and the stage prefix. DynamoDB Local and the fakesnow server keep
- * everything in one process each, so a 200k-item table left behind slows every later test. Registered for every
- * integration test by the failsafe configuration (JUnit's extension autodetection, see jobs/pom.xml).
+ * everything in one process each, so a 200k-item table left behind slows every later test. A table made in a test
+ * (or its {@code @BeforeEach}) goes after that test, one made in {@code @BeforeAll} after the class's last test.
+ * Registered for every integration test by the failsafe configuration (JUnit's extension autodetection, see
+ * jobs/pom.xml).
  */
-public final class DropTestTables implements AfterEachCallback {
-    private record Created(LocalStack stack, String table, String prefix, String schema) {}
+public final class DropTestTables implements BeforeEachCallback, AfterEachCallback, AfterAllCallback {
+    private record Created(LocalStack stack, String table, String prefix, String schema, boolean inTest) {}
 
     private static final List<Created> CREATED = new ArrayList<>();
+    private static boolean inTest;
 
     static synchronized void register(LocalStack stack, String table, String prefix, String schema) {
-        CREATED.add(new Created(stack, table, prefix, schema));
+        CREATED.add(new Created(stack, table, prefix, schema, inTest));
     }
 
-    private static synchronized List<Created> takeAll() {
-        List<Created> all = List.copyOf(CREATED);
-        CREATED.clear();
-        return all;
+    private static synchronized List<Created> take(boolean all) {
+        List<Created> taken = CREATED.stream().filter(c -> all || c.inTest()).toList();
+        CREATED.removeAll(taken);
+        inTest = false;
+        return taken;
+    }
+
+    private static synchronized void testStarts() {
+        inTest = true;
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        testStarts();
     }
 
     @Override
     public void afterEach(ExtensionContext context) throws Exception {
-        for (Created c : takeAll()) {
+        drop(take(false));
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+        drop(take(true));
+    }
+
+    private static void drop(List<Created> tables) throws Exception {
+        for (Created c : tables) {
             try (DynamoDbClient ddb = c.stack().dynamodb()) {
                 ddb.deleteTable(b -> b.tableName(c.table()));
             } catch (ResourceNotFoundException alreadyGone) {
