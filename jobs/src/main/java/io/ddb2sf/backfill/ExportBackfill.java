@@ -199,7 +199,7 @@ public final class ExportBackfill {
         }
         BackfillPartition p = new BackfillPartition(plan.table(), d.exportTime());
         if (plan.snapshot().isPresent() && !plan.snapshot().get().equals(p)) {
-            throw ScanOptions.usage("--snapshot " + plan.snapshot().get().snapshotId() + " is not the backfill of export "
+            throw new JobException(ErrorCode.USAGE_INVALID, "--snapshot " + plan.snapshot().get().snapshotId() + " is not the backfill of export "
                     + arn + ", which is " + p.snapshotId() + "; leave --snapshot out");
         }
         refuseAnotherRecorded(p, arn);

@@ -15,10 +15,6 @@ public final class JobRunner {
      * A summary that can also be a finding: the summary line is printed first, then its failure ends the run with
      * the failure's exit code (verify's drift).
      */
-    public interface Verdict {
-        java.util.Optional<io.ddb2sf.JobException> failure();
-    }
-
     public static int run(PartitionOptions options, BiFunction<Wiring, StagePartition, Object> job) {
         StagePartition partition = options.partition();
         return run(options.table.config, partition.table(), wiring -> job.apply(wiring, partition));
@@ -40,7 +36,7 @@ public final class JobRunner {
         try (Wiring wiring = new Wiring(config, log)) {
             Object summary = job.apply(wiring);
             System.out.println(Json.mapper().writeValueAsString(summary));
-            if (summary instanceof Verdict v && v.failure().isPresent()) {
+            if (summary instanceof io.ddb2sf.Verdict v && v.failure().isPresent()) {
                 throw v.failure().get();
             }
             return 0;

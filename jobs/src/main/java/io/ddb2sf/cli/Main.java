@@ -2,21 +2,14 @@ package io.ddb2sf.cli;
 
 import io.ddb2sf.ErrorCode;
 import io.ddb2sf.JobException;
-import io.ddb2sf.backfill.BackfillCommand;
-import io.ddb2sf.export.ExportCommand;
-import io.ddb2sf.load.LoadCommand;
-import io.ddb2sf.merge.MergeCommand;
-import io.ddb2sf.migrate.MigrateCommand;
-import io.ddb2sf.sync.SyncCommand;
-import io.ddb2sf.validate.ValidateCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 @Command(name = "ddb2sf", mixinStandardHelpOptions = true, version = "ddb2sf 0.1.0",
         description = "Keeps Snowflake tables in sync with DynamoDB tables, one hourly partition at a time.",
         subcommands = {MigrateCommand.class, ExportCommand.class, ValidateCommand.class, LoadCommand.class, MergeCommand.class,
-                SyncCommand.class, BackfillCommand.class, io.ddb2sf.status.StatusCommand.class,
-                io.ddb2sf.verify.VerifyCommand.class, io.ddb2sf.prune.PruneCommand.class})
+                SyncCommand.class, BackfillCommand.class, StatusCommand.class,
+                VerifyCommand.class, PruneCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -8,14 +8,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The readable form of a {@link StatusReport}: one row per table, then the details that need a look. */
-final class StatusText {
+public final class StatusText {
     private static final DateTimeFormatter HOUR = DateTimeFormatter.ofPattern("yyyy-MM-dd HH'h'").withZone(ZoneOffset.UTC);
     private static final String[] HEADER = {"TABLE", "HEALTH", "CHECKPOINT", "AGE", "HOURS LEFT", "EXPORTED", "VALIDATED",
             "LOADED", "MERGED", "UNMERGED", "BACKFILLS", "LAG"};
 
     private StatusText() {}
 
-    static void print(StatusReport report, PrintStream out) {
+    public static void print(StatusReport report, PrintStream out) {
         List<String[]> rows = new ArrayList<>();
         rows.add(HEADER);
         for (TableStatus t : report.tables()) {

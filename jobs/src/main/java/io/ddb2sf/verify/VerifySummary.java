@@ -2,7 +2,7 @@ package io.ddb2sf.verify;
 
 import io.ddb2sf.ErrorCode;
 import io.ddb2sf.JobException;
-import io.ddb2sf.cli.JobRunner;
+import io.ddb2sf.Verdict;
 import java.util.List;
 import java.util.Optional;
 
@@ -19,7 +19,7 @@ public record VerifySummary(String job, String table, List<Integer> segments, in
                             long compared, long equal, long missingInSnowflake, long extraInSnowflake, long different,
                             long inFlight, Examples examples, double consumedRcu, double rcuPerSecond,
                             double budgetRcuPerSecond, long throttledPages, boolean drift, long durationMs)
-        implements JobRunner.Verdict {
+        implements Verdict {
 
     /** One key and what differs. */
     public record Example(String key, String what) {}

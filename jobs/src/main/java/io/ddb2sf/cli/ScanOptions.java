@@ -1,7 +1,8 @@
-package io.ddb2sf.backfill;
+package io.ddb2sf.cli;
 
 import io.ddb2sf.ErrorCode;
 import io.ddb2sf.JobException;
+import io.ddb2sf.backfill.SegmentScan;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalDouble;

@@ -1,6 +1,5 @@
-package io.ddb2sf.migrate;
+package io.ddb2sf.cli;
 
-import io.ddb2sf.cli.JobRunner;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -1,8 +1,6 @@
-package io.ddb2sf.verify;
+package io.ddb2sf.cli;
 
-import io.ddb2sf.backfill.ScanOptions;
-import io.ddb2sf.cli.JobRunner;
-import io.ddb2sf.cli.TableOptions;
+import io.ddb2sf.verify.VerifyJob;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;

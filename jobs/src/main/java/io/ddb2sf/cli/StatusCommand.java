@@ -1,10 +1,13 @@
-package io.ddb2sf.status;
+package io.ddb2sf.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.ddb2sf.Json;
-import io.ddb2sf.cli.Wiring;
 import io.ddb2sf.config.ConfigLoader;
 import io.ddb2sf.config.PipelineConfig;
+import io.ddb2sf.status.StatusReport;
+import io.ddb2sf.status.StatusText;
+import io.ddb2sf.status.TableStatus;
+import io.ddb2sf.status.Thresholds;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,9 +16,9 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = {"For each configured table: the stream checkpoint's age and the hours left before the stream's"

@@ -1,9 +1,9 @@
-package io.ddb2sf.backfill;
+package io.ddb2sf.cli;
 
 import io.ddb2sf.ErrorCode;
 import io.ddb2sf.JobException;
-import io.ddb2sf.cli.JobRunner;
-import io.ddb2sf.cli.TableOptions;
+import io.ddb2sf.backfill.BackfillJob;
+import io.ddb2sf.backfill.ExportBackfill;
 import io.ddb2sf.stage.BackfillPartition;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,7 +1,5 @@
-package io.ddb2sf.validate;
+package io.ddb2sf.cli;
 
-import io.ddb2sf.cli.JobRunner;
-import io.ddb2sf.cli.PartitionOptions;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

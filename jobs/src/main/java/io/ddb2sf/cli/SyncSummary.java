@@ -1,4 +1,5 @@
-package io.ddb2sf.sync;
+package io.ddb2sf.cli;
+
 
 import io.ddb2sf.export.ExportSummary;
 import io.ddb2sf.load.LoadSummary;
