@@ -65,7 +65,7 @@ def failure_message(context) -> str:
     ti = context["ti"]
     args = list(getattr(context["task"], "arguments", None) or [])
     table = _arg(args, "--table") or "?"
-    backfill = _arg(args, "--backfill") or _arg(args, "--snapshot")
+    backfill = _arg(args, "--backfill")
     if backfill:
         what = f"backfill {backfill}"
     else:

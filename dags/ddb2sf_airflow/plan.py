@@ -66,7 +66,7 @@ def backfill_scans(params: dict, snapshot: str) -> list[dict]:
     table = params["table"]
     scans = []
     for group in groups:
-        args = ["backfill", "--table", table, "--snapshot", snapshot,
+        args = ["backfill", "--table", table, "--backfill", snapshot,
                 "--total-segments", str(params["total_segments"]),
                 "--segment", ",".join(map(str, group))]
         if params.get("rcu_budget"):

@@ -86,7 +86,7 @@ def test_backfill_form_becomes_one_scan_pod_per_segment_group_then_the_snapshot_
     assert run.state == "success"
     scans = sorted(p.spec.containers[0].args for (task, _), p in pods.items() if task == "scan")
     assert scans == [
-        ["backfill", "--table", "demo_orders", "--snapshot", "20261124T101500Z", "--total-segments", "8",
+        ["backfill", "--table", "demo_orders", "--backfill", "20261124T101500Z", "--total-segments", "8",
          "--segment", segments, "--rcu-budget", "100"] for segments in ["0,3,6", "1,4,7", "2,5"]]
     assert len(pods) == 7
     for step in ["stage-validate", "copy-load", "merge-apply"]:

@@ -10,5 +10,5 @@ FROM (
     FROM {{landing}} c
     QUALIFY ROW_NUMBER() OVER (PARTITION BY c."_KEY" ORDER BY c."_EVENT_TS" DESC, c."_SEQ" DESC) = 1
 ) n
-WHERE n."_OP" = 'NONE'
+WHERE n."_OP" = 'REMOVE'
   AND NOT EXISTS (SELECT 1 FROM {{tombstones}} d WHERE d."_KEY" = n."_KEY")

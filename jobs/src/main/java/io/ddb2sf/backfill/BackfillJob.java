@@ -84,9 +84,9 @@ public final class BackfillJob {
         ReadBudget budget = new ReadBudget(ReadBudget.unitsFor(plan.rcuBudget(), plan.capacityShare(), description),
                 System::nanoTime, sleeper);
         SegmentScan scan = new SegmentScan(dynamodb, table.name(), plan.totalSegments(), plan.threads(), budget, sleeper,
-                "rerun with the same --snapshot to resume");
+                "rerun with the same --backfill to resume");
         ChangeRowSchema schema = new ChangeRowSchema(table);
-        log.printf("backfill %s: segments %s of %d on %d threads, %.0f RCU/s; resume with --snapshot %s%n",
+        log.printf("backfill %s: segments %s of %d on %d threads, %.0f RCU/s; resume with --backfill %s%n",
                 p, plan.segments(), plan.totalSegments(), plan.threads(), budget.unitsPerSecond(), p.snapshotId());
 
         // Before the first page: every change made from here on is then in the stream the hourly exports read, however
@@ -128,7 +128,7 @@ public final class BackfillJob {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new JobException(ErrorCode.SOURCE_FAILED, "backfill interrupted; rerun with --snapshot " + p.snapshotId());
+            throw new JobException(ErrorCode.SOURCE_FAILED, "backfill interrupted; rerun with --backfill " + p.snapshotId());
         } catch (ExecutionException e) {
             if (e.getCause() instanceof JobException je) {
                 throw je;

@@ -77,7 +77,7 @@ public final class ExportBackfill {
     /**
      * What to convert.
      *
-     * @param snapshot  the backfill to start or resume (--snapshot); empty: a new one as of the latest exportable time
+     * @param snapshot  the backfill to start or resume (--backfill); empty: a new one as of the latest exportable time
      * @param exportArn an export to adopt (--export-arn); its export time names the backfill
      * @param pods      the pods this process is (--segment), out of {@code totalPods} (--total-segments)
      */
@@ -93,7 +93,7 @@ public final class ExportBackfill {
         String tableArn = KeySchema.describe(dynamodb, table).tableArn();
         Adopted export = plan.exportArn().isPresent() ? adopt(plan, tableArn) : startOrResume(plan, table, tableArn);
         BackfillPartition p = export.partition();
-        log.printf("backfill %s: from export %s (pods %s of %d); resume with --snapshot %s%n", p, export.arn(), plan.pods(),
+        log.printf("backfill %s: from export %s (pods %s of %d); resume with --backfill %s%n", p, export.arn(), plan.pods(),
                 plan.totalPods(), p.snapshotId());
         ExportDescription done = awaitCompleted(export);
         if (!config.stage().bucket().equals(done.s3Bucket())) {
@@ -111,7 +111,7 @@ public final class ExportBackfill {
                 && !stage.checkpointRestartedBy(table, p)) {
             throw new JobException(ErrorCode.EXPORT_MISMATCH, "export " + export.arn() + " is as of " + p.snapshot()
                     + ", older than the stream keeps changes (24 hours): the changes since are gone, so it cannot restart"
-                    + " the stream checkpoint; start a new backfill (no --snapshot, no --export-arn) to export as of now");
+                    + " the stream checkpoint; start a new backfill (no --backfill, no --export-arn) to export as of now");
         }
         if (plan.exportArn().isPresent()) {
             recordAdopted(export, tableArn);
@@ -174,7 +174,7 @@ public final class ExportBackfill {
             return state;
         } catch (IOException e) {
             throw new JobException(ErrorCode.STAGE_FAILED, "cannot write the state of data file " + i + " of backfill "
-                    + p.snapshotId() + ": " + JobException.firstLine(e) + "; rerun with the same --snapshot", e);
+                    + p.snapshotId() + ": " + JobException.firstLine(e) + "; rerun with the same --backfill", e);
         }
     }
 
@@ -199,8 +199,8 @@ public final class ExportBackfill {
         }
         BackfillPartition p = new BackfillPartition(plan.table(), d.exportTime());
         if (plan.snapshot().isPresent() && !plan.snapshot().get().equals(p)) {
-            throw new JobException(ErrorCode.USAGE_INVALID, "--snapshot " + plan.snapshot().get().snapshotId() + " is not the backfill of export "
-                    + arn + ", which is " + p.snapshotId() + "; leave --snapshot out");
+            throw new JobException(ErrorCode.USAGE_INVALID, "--backfill " + plan.snapshot().get().snapshotId() + " is not the backfill of export "
+                    + arn + ", which is " + p.snapshotId() + "; leave --backfill out");
         }
         refuseAnotherRecorded(p, arn);
         return new Adopted(p, arn);

@@ -44,7 +44,7 @@ public final class SegmentScan {
 
     /**
      * @param workers   how many segments read at once through this scan's budget (each page's share of it)
-     * @param rerunHint what an error tells the user to do after a failed page, e.g. "rerun with the same --snapshot to resume"
+     * @param rerunHint what an error tells the user to do after a failed page, e.g. "rerun with the same --backfill to resume"
      */
     public SegmentScan(DynamoDbClient dynamodb, String table, int totalSegments, int workers, ReadBudget budget,
                        ReadBudget.Sleeper sleeper, String rerunHint) {

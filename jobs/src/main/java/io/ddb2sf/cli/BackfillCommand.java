@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "backfill", mixinStandardHelpOptions = true,
         description = "Scans the whole table within a read-capacity budget (or converts a DynamoDB export of it, --source export) into a backfill partition of the stage;"
-                + " then copy-load and merge-apply it with --backfill <id>. Resumable: rerun with the same --snapshot.")
+                + " then copy-load and merge-apply it with --backfill <id>. Resumable: rerun with the same --backfill.")
 public final class BackfillCommand implements Callable<Integer> {
     /** How often a waiting export backfill asks DescribeExport; exports of big tables take hours. */
     private static final Duration EXPORT_POLL = Duration.ofSeconds(30);
@@ -25,10 +25,10 @@ public final class BackfillCommand implements Callable<Integer> {
     @Mixin
     TableOptions options;
 
-    @Option(names = "--snapshot", paramLabel = "<id>",
+    @Option(names = "--backfill", paramLabel = "<id>",
             description = "The backfill to start or resume (e.g. 20261124T101500Z); every process of one backfill passes"
                     + " the same. Default: a new backfill starting now.")
-    String snapshot;
+    String backfill;
 
     @Mixin
     ScanOptions scan;
@@ -70,11 +70,11 @@ public final class BackfillCommand implements Callable<Integer> {
             return exportBackfill();
         }
         String table = options.table;
-        BackfillPartition partition = snapshot == null ? new BackfillPartition(table, Instant.now())
-                : BackfillPartition.parse(table, snapshot);
+        BackfillPartition partition = backfill == null ? new BackfillPartition(table, Instant.now())
+                : BackfillPartition.parse(table, backfill);
         if (partition.snapshot().isAfter(Instant.now())) {
             // The id dates every snapshot row; one later than the scan's start would beat changes the scan never saw.
-            throw usage("--snapshot " + snapshot + " is in the future; a backfill's id is the time its scan started"
+            throw usage("--backfill " + backfill + " is in the future; a backfill's id is the time its scan started"
                     + " (leave it out to start a new backfill now)");
         }
         List<Integer> mine = scan.segments(null);
@@ -89,11 +89,11 @@ public final class BackfillCommand implements Callable<Integer> {
                 nanos -> Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000))));
     }
 
-    /** Without --snapshot a new export backfill takes its id from the export time, which only DynamoDB knows yet. */
+    /** Without --backfill a new export backfill takes its id from the export time, which only DynamoDB knows yet. */
     private Integer exportBackfill() {
-        Optional<BackfillPartition> partition = Optional.ofNullable(snapshot).map(s -> BackfillPartition.parse(options.table, s));
+        Optional<BackfillPartition> partition = Optional.ofNullable(backfill).map(s -> BackfillPartition.parse(options.table, s));
         if (partition.isPresent() && partition.get().snapshot().isAfter(Instant.now())) {
-            throw usage("--snapshot " + snapshot + " is in the future; an export backfill's id is its export time");
+            throw usage("--backfill " + backfill + " is in the future; an export backfill's id is its export time");
         }
         if (exportWait.isNegative()) {
             throw usage("--export-wait must not be negative");

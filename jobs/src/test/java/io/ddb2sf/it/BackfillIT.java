@@ -61,7 +61,7 @@ class BackfillIT {
             List<CompletableFuture<Cli.Result>> processes = new ArrayList<>();
             for (String segments : List.of("0,1,2,3", "4,5,6,7")) {
                 processes.add(CompletableFuture.supplyAsync(() -> t.cli().exec(List.of("backfill", "--table", t.name(),
-                        "--snapshot", snapshot, "--total-segments", "8", "--segment", segments, "--rcu-budget", "100000",
+                        "--backfill", snapshot, "--total-segments", "8", "--segment", segments, "--rcu-budget", "100000",
                         "--config", configOf(t)))));
             }
             // Writes while the scan runs: updates, deletes, new items.
@@ -113,7 +113,7 @@ class BackfillIT {
                 Fixtures.put(ddb, t.name(), item);
             }
         }
-        List<String> args = List.of("backfill", "--table", t.name(), "--snapshot", snapshot, "--total-segments", "1",
+        List<String> args = List.of("backfill", "--table", t.name(), "--backfill", snapshot, "--total-segments", "1",
                 "--rcu-budget", "100", "--config", configOf(t));
         String state = t.prefix() + "/" + t.name() + "/backfill=" + snapshot + "/_segments/segment-0000.json";
         Process killed = t.cli().start(args);
@@ -211,7 +211,7 @@ class BackfillIT {
         Instant[] hour = Fixtures.currentHour();
         Instant next = hour[1].plus(java.time.Duration.ofHours(1));
         String snapshot = new BackfillPartition(t.name(), Instant.now()).snapshotId();
-        List<String> backfill = List.of("backfill", "--table", t.name(), "--reset-checkpoint", "--snapshot", snapshot,
+        List<String> backfill = List.of("backfill", "--table", t.name(), "--reset-checkpoint", "--backfill", snapshot,
                 "--total-segments", "1", "--rcu-budget", "1000", "--config", configOf(t));
         try (DynamoDbClient ddb = stack.dynamodb()) {
             Fixtures.createTable(ddb, t.name());
@@ -266,7 +266,7 @@ class BackfillIT {
             Cli.Result failed = t.cli().run("export-increment", t.name(), hour[1].toString(), next.toString());
             assertThat(failed.error()).contains("DDB2SF-1001", "ddb2sf backfill --table " + t.name() + " --reset-checkpoint");
             String snapshot = new BackfillPartition(t.name(), Instant.now()).snapshotId();
-            Cli.Result backfill = t.cli().exec(List.of("backfill", "--table", t.name(), "--reset-checkpoint", "--snapshot",
+            Cli.Result backfill = t.cli().exec(List.of("backfill", "--table", t.name(), "--reset-checkpoint", "--backfill",
                     snapshot, "--total-segments", "1", "--rcu-budget", "1000", "--config", configOf(t)));
             assertThat(backfill.exitCode()).as(backfill.stderr()).isZero();
             for (String job : List.of("stage-validate", "copy-load", "merge-apply")) {
@@ -313,7 +313,7 @@ class BackfillIT {
             ddb.updateTable(b -> b.tableName(t.name()).streamSpecification(x -> x.streamEnabled(true)
                     .streamViewType(software.amazon.awssdk.services.dynamodb.model.StreamViewType.NEW_AND_OLD_IMAGES)));
 
-            Process scan = t.cli().start(List.of("backfill", "--table", t.name(), "--reset-checkpoint", "--snapshot", snapshot,
+            Process scan = t.cli().start(List.of("backfill", "--table", t.name(), "--reset-checkpoint", "--backfill", snapshot,
                     // A budget low enough that the scan outlasts the hourly export below, which waits up to 10 s at
                     // each open shard's tip (StreamReader), even on a loaded machine.
                     "--total-segments", "1", "--rcu-budget", "8", "--config", configOf(t)));
@@ -369,10 +369,10 @@ class BackfillIT {
     void shouldRefuseABackfillIdInTheFuture() throws Exception {
         LocalStack.TestTable t = stack.newTable("future", "hard");
         String later = new BackfillPartition(t.name(), Instant.now().plus(java.time.Duration.ofHours(1))).snapshotId();
-        Cli.Result r = t.cli().exec(List.of("backfill", "--table", t.name(), "--snapshot", later, "--rcu-budget", "100",
+        Cli.Result r = t.cli().exec(List.of("backfill", "--table", t.name(), "--backfill", later, "--rcu-budget", "100",
                 "--config", configOf(t)));
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.error()).contains("DDB2SF-0004", "--snapshot " + later + " is in the future");
+        assertThat(r.error()).contains("DDB2SF-0004", "--backfill " + later + " is in the future");
     }
 
     private static void sync(LocalStack.TestTable t, Instant start, Instant end) {

@@ -118,7 +118,7 @@ class FullRefreshIT {
         Instant laterMinute = written.truncatedTo(ChronoUnit.MINUTES).plusSeconds(61);
         Thread.sleep(Math.max(0, Duration.between(Instant.now(), laterMinute).toMillis()));
         String id = new BackfillPartition(t.name(), Instant.now()).snapshotId();
-        List<String> backfill = List.of("backfill", "--table", t.name(), "--reset-checkpoint", "--snapshot", id,
+        List<String> backfill = List.of("backfill", "--table", t.name(), "--reset-checkpoint", "--backfill", id,
                 "--total-segments", "2", "--rcu-budget", "1000", "--config", t.cli().config().toString());
         Cli.Result half = t.cli().exec(concat(backfill, "--segment", "0"));
         assertThat(half.exitCode()).as(half.stderr()).isZero();

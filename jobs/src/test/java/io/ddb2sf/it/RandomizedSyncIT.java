@@ -62,7 +62,7 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
  * <p>Hours: the jobs take one whole UTC hour, and DynamoDB Local stamps records in real time, so the four hours are
  * the four hours before the current one: each batch of writes is dated into its hour by {@link SimulatedHours}
  * (the exports read the real stream through it; only ApproximateCreationDateTime is simulated), and each backfill is
- * given the snapshot time of its simulated moment with {@code --snapshot}.
+ * given the snapshot time of its simulated moment with {@code --backfill}.
  *
  * <p>{@code -Dddb2sf.random.warehouseKills=false} leaves copy-load, stage-validate and merge-apply unkilled (to look
  * past a failure that kills cause).
@@ -368,7 +368,7 @@ class RandomizedSyncIT {
 
     /**
      * A backfill of both tables at the simulated moment {@code at}, written to while it scans; each process may be
-     * SIGKILLed at a random moment and is then rerun with the same --snapshot until it completes.
+     * SIGKILLed at a random moment and is then rerun with the same --backfill until it completes.
      */
     private void backfill(String label, Instant at, boolean resetCheckpoint, Phase during) throws Exception {
         String id = SNAPSHOT_ID.format(at);
@@ -764,7 +764,7 @@ class RandomizedSyncIT {
         }
 
         List<String> backfillArgs(Path config) {
-            List<String> args = new ArrayList<>(List.of("backfill", "--table", table, "--snapshot", backfillId,
+            List<String> args = new ArrayList<>(List.of("backfill", "--table", table, "--backfill", backfillId,
                     "--total-segments", "4", "--rcu-budget", "2000", "--config", config.toString()));
             if (resetCheckpoint) {
                 args.add("--reset-checkpoint");

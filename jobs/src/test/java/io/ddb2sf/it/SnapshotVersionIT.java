@@ -39,7 +39,7 @@ class SnapshotVersionIT {
 
             String id = new BackfillPartition(t.name(), Instant.now()).snapshotId();
             for (List<String> job : List.of(
-                    List.of("backfill", "--table", t.name(), "--snapshot", id, "--total-segments", "1", "--rcu-budget", "1000"),
+                    List.of("backfill", "--table", t.name(), "--backfill", id, "--total-segments", "1", "--rcu-budget", "1000"),
                     List.of("stage-validate", "--table", t.name(), "--backfill", id),
                     List.of("copy-load", "--table", t.name(), "--backfill", id),
                     List.of("merge-apply", "--table", t.name(), "--backfill", id))) {
