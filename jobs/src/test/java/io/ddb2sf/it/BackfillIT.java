@@ -314,8 +314,8 @@ class BackfillIT {
                     .streamViewType(software.amazon.awssdk.services.dynamodb.model.StreamViewType.NEW_AND_OLD_IMAGES)));
 
             Process scan = t.cli().start(List.of("backfill", "--table", t.name(), "--reset-checkpoint", "--backfill", snapshot,
-                    // A budget low enough that the scan outlasts the hourly export below, which waits up to 10 s at
-                    // each open shard's tip (StreamReader), even on a loaded machine.
+                    // A budget low enough that the scan outlasts the hourly export below, which waits stream.openShardIdleWait at
+                    // the open shard's tip (2 s in the tests), even on a loaded machine.
                     "--total-segments", "1", "--rcu-budget", "8", "--config", configOf(t)));
             String state = t.prefix() + "/" + t.name() + "/backfill=" + snapshot + "/_segments/segment-0000.json";
             long deadline = System.currentTimeMillis() + 120_000;

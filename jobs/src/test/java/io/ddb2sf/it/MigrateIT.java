@@ -47,7 +47,7 @@ class MigrateIT {
             try (Connection c = stack.snowflake(t.schema())) {
                 List<String> history = history(c);
                 boolean overlapped = history.stream().filter(h -> h.startsWith("1 ")).count() == 2;
-                if (!overlapped && attempt < 5) {
+                if (!overlapped && attempt < 12) {
                     continue;
                 }
                 assertThat(overlapped).as("the two runs overlapped (both applied V001): %s", history).isTrue();
