@@ -21,19 +21,22 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.dynamodb.model.LimitExceededException;
+import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 
 /**
- * How often one Scan page is sent through the wired client, against an endpoint that answers every call with one
- * error: a throttled page is retried by SegmentScan alone (RetryPolicy.SCAN_PAGE calls, not aws.maxAttempts times as
- * many), while a server error is retried by the SDK and then fails the scan.
+ * How often the wired clients send one call, against an endpoint that answers every call with one error: no retry is
+ * nested in another. StreamReader retries LimitExceededException on its own, and the SDK does not retry it too, while
+ * it does retry the throttling it recognises, up to aws.maxAttempts. A throttled Scan page is retried by SegmentScan
+ * alone (RetryPolicy.SCAN_PAGE calls, not aws.maxAttempts times as many); a server error on a Scan by the SDK.
  */
-class ScanRetryTest {
+class WiredRetriesTest {
     @TempDir
     Path dir;
 
     private HttpServer server;
     private final AtomicInteger calls = new AtomicInteger();
-    private volatile int status;
+    private volatile int status = 400;
     private volatile String errorType;
     private String previousKey;
     private String previousSecret;
@@ -64,6 +67,20 @@ class ScanRetryTest {
     }
 
     @Test
+    void shouldLeaveLimitExceededToTheReaderSoRetriesAreNeverNested() throws Exception {
+        errorType = "LimitExceededException";
+        assertThatThrownBy(() -> getRecords(5)).isInstanceOf(LimitExceededException.class);
+        assertThat(calls.get()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldRetryRecognisedThrottlingInTheSdkUpToMaxAttempts() throws Exception {
+        errorType = "ThrottlingException";
+        assertThatThrownBy(() -> getRecords(3)).isNotInstanceOf(LimitExceededException.class);
+        assertThat(calls.get()).isEqualTo(3);
+    }
+
+    @Test
     void shouldSendAThrottledPageAsOftenAsTheScanPolicySaysAndNoMore() throws Exception {
         status = 400;
         errorType = "ProvisionedThroughputExceededException";
@@ -81,6 +98,25 @@ class ScanRetryTest {
     }
 
     private void scanOnePage(int maxAttempts) throws Exception {
+        PipelineConfig config = config(maxAttempts);
+        ReadBudget.Sleeper noWait = nanos -> { };
+        try (Wiring wiring = new Wiring(config, new PrintStream(PrintStream.nullOutputStream()))) {
+            SegmentScan scan = new SegmentScan(wiring.scans(), "orders", 1, 1,
+                    new ReadBudget(1_000_000, System::nanoTime, noWait), noWait, "rerun");
+            scan.scan(0, null, (items, next, cost) -> { });
+        }
+    }
+
+    private void getRecords(int maxAttempts) throws Exception {
+        PipelineConfig config = config(maxAttempts);
+        DynamoDbStreamsClient[] wired = new DynamoDbStreamsClient[1];
+        try (Wiring wiring = new Wiring(config, new PrintStream(PrintStream.nullOutputStream()), c -> wired[0] = c)) {
+            wiring.exportJob();
+            wired[0].getRecords(b -> b.shardIterator("iterator"));
+        }
+    }
+
+    private PipelineConfig config(int maxAttempts) throws Exception {
         Path file = dir.resolve("c.yaml");
         Files.writeString(file, """
                 aws: {region: us-east-1, dynamodbEndpoint: "http://127.0.0.1:%d", maxAttempts: %d}
@@ -90,13 +126,7 @@ class ScanRetryTest {
                   - name: orders
                     keys: [{attribute: id, type: S}]
                 """.formatted(server.getAddress().getPort(), maxAttempts));
-        PipelineConfig config = new ConfigLoader(Map.of()).load(file);
-        ReadBudget.Sleeper noWait = nanos -> { };
-        try (Wiring wiring = new Wiring(config, new PrintStream(PrintStream.nullOutputStream()))) {
-            SegmentScan scan = new SegmentScan(wiring.scans(), "orders", 1, 1,
-                    new ReadBudget(1_000_000, System::nanoTime, noWait), noWait, "rerun");
-            scan.scan(0, null, (items, next, cost) -> { });
-        }
+        return new ConfigLoader(Map.of()).load(file);
     }
 
     private static void restore(String property, String previous) {
