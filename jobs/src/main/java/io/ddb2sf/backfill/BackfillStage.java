@@ -11,6 +11,7 @@ import io.ddb2sf.stage.BackfillPartition;
 import io.ddb2sf.stage.ChangeRowSchema;
 import io.ddb2sf.stage.Checkpoint;
 import io.ddb2sf.stage.CheckpointStore;
+import io.ddb2sf.stage.JsonStore;
 import io.ddb2sf.stage.Manifest;
 import io.ddb2sf.stage.ManifestStore;
 import io.ddb2sf.stage.ShardPosition;
@@ -178,18 +179,12 @@ final class BackfillStage {
     }
 
     Optional<SegmentState> loadState(BackfillPartition p, int segment) {
-        return store.get(stateKey(p, segment)).map(v -> {
-            try {
-                return json.readValue(v.bytes(), SegmentState.class);
-            } catch (IOException e) {
-                throw new JobException(ErrorCode.STAGE_INVALID, "backfill state " + stateKey(p, segment) + " is damaged ("
-                        + JobException.firstLine(e) + "); delete the backfill folder and start a new backfill", e);
-            }
-        });
+        return new JsonStore(store, json).read(stateKey(p, segment), SegmentState.class, "backfill state",
+                "delete the backfill folder and start a new backfill").map(JsonStore.Stored::value);
     }
 
-    void saveState(BackfillPartition p, SegmentState state) throws IOException {
-        store.putBytes(stateKey(p, state.segment()), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(state));
+    void saveState(BackfillPartition p, SegmentState state) {
+        new JsonStore(store, json).write(stateKey(p, state.segment()), state);
     }
 
     static List<Manifest.FileEntry> concat(List<Manifest.FileEntry> a, List<Manifest.FileEntry> b) {

@@ -10,6 +10,7 @@ import io.ddb2sf.snowflake.Ledger;
 import io.ddb2sf.snowflake.SqlTemplate;
 import io.ddb2sf.stage.BackfillPartition;
 import io.ddb2sf.stage.CheckpointStore;
+import io.ddb2sf.stage.JsonStore;
 import io.ddb2sf.stage.Partition;
 import io.ddb2sf.stage.StageKeys;
 import io.ddb2sf.stage.StagePartition;
@@ -110,14 +111,10 @@ public final class StatusJob {
     }
 
     private SegmentState segment(String key) {
-        byte[] bytes = store.get(key).orElseThrow(() -> new JobException(ErrorCode.STAGE_FAILED,
-                "backfill state s3://" + store.bucket() + "/" + key + " vanished while status read it; rerun status")).bytes();
-        try {
-            return json.readValue(bytes, SegmentState.class);
-        } catch (IOException e) {
-            throw new JobException(ErrorCode.STAGE_INVALID, "backfill state s3://" + store.bucket() + "/" + key
-                    + " is damaged (" + JobException.firstLine(e) + "); delete the backfill folder and start a new backfill", e);
-        }
+        return new JsonStore(store, json).read(key, SegmentState.class, "backfill state",
+                "delete the backfill folder and start a new backfill").map(JsonStore.Stored::value)
+                .orElseThrow(() -> new JobException(ErrorCode.STAGE_FAILED, "backfill state s3://" + store.bucket() + "/"
+                        + key + " vanished while status read it; rerun status"));
     }
 
     /** Per table, the steps the ledger records per partition: hours from {@code since} on, and every backfill. */
