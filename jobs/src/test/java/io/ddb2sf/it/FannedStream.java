@@ -1,19 +1,12 @@
 package io.ddb2sf.it;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import software.amazon.awssdk.services.dynamodb.model.DescribeStreamRequest;
-import software.amazon.awssdk.services.dynamodb.model.DescribeStreamResponse;
 import software.amazon.awssdk.services.dynamodb.model.GetRecordsRequest;
 import software.amazon.awssdk.services.dynamodb.model.GetRecordsResponse;
-import software.amazon.awssdk.services.dynamodb.model.GetShardIteratorRequest;
-import software.amazon.awssdk.services.dynamodb.model.GetShardIteratorResponse;
 import software.amazon.awssdk.services.dynamodb.model.Record;
-import software.amazon.awssdk.services.dynamodb.model.Shard;
-import software.amazon.awssdk.services.dynamodb.model.ShardIteratorType;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 
 /**
@@ -25,7 +18,7 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
  * checked the idle shards one after the other or at the same time. The records, their sequence numbers and their
  * images are the real ones; DynamoDB Local itself has one shard.
  */
-final class FannedStream extends StreamView {
+final class FannedStream extends ScriptedShards {
     static final String PARENT = "shard-00-parent";
     static final String CHILD = "shard-01-child";
 
@@ -36,8 +29,6 @@ final class FannedStream extends StreamView {
     private final int splitAfter;
     private final int page;
     private final Map<String, TipCheck> tipChecks = new ConcurrentHashMap<>();
-    private Map<String, List<Record>> shards;
-    private Map<String, String> parents;
 
     FannedStream(DynamoDbStreamsClient real, int shardCount, int splitAfter) {
         this(real, shardCount, splitAfter, 10);
@@ -56,44 +47,13 @@ final class FannedStream extends StreamView {
         return Map.copyOf(tipChecks);
     }
 
-    /** Each shard's records, in shard order, by shard (in shard id order). */
-    synchronized Map<String, List<Record>> shards() {
-        return Map.copyOf(shards);
-    }
-
-    @Override
-    public DescribeStreamResponse describeStream(DescribeStreamRequest request) {
-        load(request.streamArn());
-        List<Shard> shown = new ArrayList<>();
-        shards.forEach((id, records) -> shown.add(Shard.builder().shardId(id).parentShardId(parents.get(id))
-                .sequenceNumberRange(r -> r.startingSequenceNumber(records.isEmpty() ? null : seq(records.get(0)))
-                        .endingSequenceNumber(id.equals(PARENT) ? seq(records.get(records.size() - 1)) : null))
-                .build()));
-        return DescribeStreamResponse.builder()
-                .streamDescription(d -> d.streamArn(request.streamArn()).streamStatus("ENABLED").shards(shown)).build();
-    }
-
-    @Override
-    public GetShardIteratorResponse getShardIterator(GetShardIteratorRequest request) {
-        load(request.streamArn());
-        List<Record> records = shards.get(request.shardId());
-        int index = 0;
-        if (request.shardIteratorType() == ShardIteratorType.AFTER_SEQUENCE_NUMBER) {
-            while (index < records.size() && !seq(records.get(index)).equals(request.sequenceNumber())) {
-                index++;
-            }
-            index++;
-        }
-        return GetShardIteratorResponse.builder().shardIterator(request.shardId() + "|" + index).build();
-    }
-
     @Override
     public GetRecordsResponse getRecords(GetRecordsRequest request) {
         String[] at = request.shardIterator().split("\\|");
-        List<Record> records = shards.get(at[0]);
+        List<Record> records = records(at[0]);
         int from = Math.min(Integer.parseInt(at[1]), records.size());
         int to = Math.min(from + Math.min(page, request.limit() == null ? page : request.limit()), records.size());
-        boolean closed = at[0].equals(PARENT);
+        boolean closed = closed(at[0]);
         if (from == to && !closed) {
             long now = System.nanoTime();
             tipChecks.merge(at[0], new TipCheck(now, now), (a, b) -> new TipCheck(a.firstEmptyPage(), now));
@@ -102,24 +62,8 @@ final class FannedStream extends StreamView {
                 .nextShardIterator(closed && to == records.size() ? null : at[0] + "|" + to).build();
     }
 
-    /** Reads the whole real stream once per run of the export (each run makes a new view). */
-    private synchronized void load(String streamArn) {
-        if (shards != null) {
-            return;
-        }
-        List<Record> all = new ArrayList<>();
-        for (Shard shard : real.describeStream(b -> b.streamArn(streamArn)).streamDescription().shards()) {
-            String iterator = real.getShardIterator(b -> b.streamArn(streamArn).shardId(shard.shardId())
-                    .shardIteratorType(ShardIteratorType.TRIM_HORIZON)).shardIterator();
-            int empty = 0;
-            while (iterator != null && empty < 2) {
-                String it = iterator;
-                GetRecordsResponse page = real.getRecords(b -> b.shardIterator(it));
-                all.addAll(page.records());
-                empty = page.records().isEmpty() ? empty + 1 : 0;
-                iterator = page.nextShardIterator();
-            }
-        }
+    @Override
+    protected Layout layout(List<Record> all) {
         Map<String, List<Record>> byShard = new LinkedHashMap<>();
         Map<String, String> parentOf = new LinkedHashMap<>();
         byShard.put(PARENT, List.copyOf(all.subList(0, Math.min(splitAfter, all.size()))));
@@ -132,11 +76,6 @@ final class FannedStream extends StreamView {
                 parentOf.put(id, PARENT);
             }
         }
-        parents = parentOf;
-        shards = byShard;
-    }
-
-    private static String seq(Record r) {
-        return r.dynamodb().sequenceNumber();
+        return new Layout(byShard, parentOf);
     }
 }
