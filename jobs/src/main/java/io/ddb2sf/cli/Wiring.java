@@ -95,10 +95,7 @@ public final class Wiring implements AutoCloseable {
 
     private DynamoDbClient dynamodb() {
         if (dynamodb == null) {
-            dynamodb = dynamodbView.apply(track(DynamoDbClient.builder()
-                    .region(Region.of(config.aws().region()))
-                    .applyMutation(b -> config.aws().dynamodbEndpoint().ifPresent(b::endpointOverride))
-                    .overrideConfiguration(retries()).build()));
+            dynamodb = dynamodbClient(retries());
         }
         return dynamodb;
     }
@@ -110,19 +107,22 @@ public final class Wiring implements AutoCloseable {
      */
     DynamoDbClient scans() {
         if (scans == null) {
-            scans = dynamodbView.apply(track(DynamoDbClient.builder()
-                    .region(Region.of(config.aws().region()))
-                    .applyMutation(b -> config.aws().dynamodbEndpoint().ifPresent(b::endpointOverride))
-                    .overrideConfiguration(o -> o.retryStrategy(StandardRetryStrategy.builder()
-                            .useClientDefaults(false)
-                            .maxAttempts(config.aws().maxAttempts())
-                            .retryOnException(Wiring::transientNotThrottling)
-                            .backoffStrategy(BackoffStrategy.exponentialDelay(Duration.ofMillis(100), Duration.ofSeconds(20)))
-                            .circuitBreakerEnabled(false)
-                            .build()))
-                    .build()));
+            scans = dynamodbClient(ClientOverrideConfiguration.builder().retryStrategy(StandardRetryStrategy.builder()
+                    .useClientDefaults(false)
+                    .maxAttempts(config.aws().maxAttempts())
+                    .retryOnException(Wiring::transientNotThrottling)
+                    .backoffStrategy(BackoffStrategy.exponentialDelay(Duration.ofMillis(100), Duration.ofSeconds(20)))
+                    .circuitBreakerEnabled(false)
+                    .build()).build());
         }
         return scans;
+    }
+
+    private DynamoDbClient dynamodbClient(ClientOverrideConfiguration retries) {
+        return dynamodbView.apply(track(DynamoDbClient.builder()
+                .region(Region.of(config.aws().region()))
+                .applyMutation(b -> config.aws().dynamodbEndpoint().ifPresent(b::endpointOverride))
+                .overrideConfiguration(retries).build()));
     }
 
     /** A 5xx other than throttling, or a call that never got an answer (connection reset, timeout). */
