@@ -45,7 +45,7 @@ final class BackfillStage {
     private final StageKeys keys;
     private final ManifestStore manifests;
     private final CheckpointStore checkpoints;
-    private final ObjectMapper json;
+    private final JsonStore records;
     private final Clock clock;
     private final PrintStream log;
 
@@ -57,7 +57,7 @@ final class BackfillStage {
         this.keys = new StageKeys(config.stage().prefix());
         this.manifests = manifests;
         this.checkpoints = checkpoints;
-        this.json = json;
+        this.records = new JsonStore(store, json);
         this.clock = clock;
         this.log = log;
     }
@@ -179,12 +179,12 @@ final class BackfillStage {
     }
 
     Optional<SegmentState> loadState(BackfillPartition p, int segment) {
-        return new JsonStore(store, json).read(stateKey(p, segment), SegmentState.class, "backfill state",
+        return records.read(stateKey(p, segment), SegmentState.class, "backfill state",
                 "delete the backfill folder and start a new backfill").map(JsonStore.Stored::value);
     }
 
     void saveState(BackfillPartition p, SegmentState state) {
-        new JsonStore(store, json).write(stateKey(p, state.segment()), state);
+        records.write(stateKey(p, state.segment()), state);
     }
 
     static List<Manifest.FileEntry> concat(List<Manifest.FileEntry> a, List<Manifest.FileEntry> b) {

@@ -42,7 +42,7 @@ public final class StatusJob {
     private final StageKeys keys;
     private final CheckpointStore checkpoints;
     private final ConnectionFactory warehouse;
-    private final ObjectMapper json;
+    private final JsonStore records;
     private final Clock clock;
 
     public StatusJob(PipelineConfig config, StageStore store, StageKeys keys, CheckpointStore checkpoints,
@@ -52,7 +52,7 @@ public final class StatusJob {
         this.keys = keys;
         this.checkpoints = checkpoints;
         this.warehouse = warehouse;
-        this.json = json;
+        this.records = new JsonStore(store, json);
         this.clock = clock;
     }
 
@@ -111,7 +111,7 @@ public final class StatusJob {
     }
 
     private SegmentState segment(String key) {
-        return new JsonStore(store, json).read(key, SegmentState.class, "backfill state",
+        return records.read(key, SegmentState.class, "backfill state",
                 "delete the backfill folder and start a new backfill").map(JsonStore.Stored::value)
                 .orElseThrow(() -> new JobException(ErrorCode.STAGE_FAILED, "backfill state s3://" + store.bucket() + "/"
                         + key + " vanished while status read it; rerun status"));
