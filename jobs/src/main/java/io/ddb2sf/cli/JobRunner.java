@@ -3,7 +3,7 @@ package io.ddb2sf.cli;
 import io.ddb2sf.Json;
 import io.ddb2sf.config.ConfigLoader;
 import io.ddb2sf.config.PipelineConfig;
-import io.ddb2sf.stage.StagePartition;
+import io.ddb2sf.stage.Partition;
 import java.io.PrintStream;
 import java.util.function.BiFunction;
 
@@ -15,8 +15,8 @@ public final class JobRunner {
      * A summary that can also be a finding: the summary line is printed first, then its failure ends the run with
      * the failure's exit code (verify's drift).
      */
-    public static int run(PartitionOptions options, BiFunction<Wiring, StagePartition, Object> job) {
-        StagePartition partition = options.partition();
+    public static int run(PartitionOptions options, BiFunction<Wiring, Partition, Object> job) {
+        Partition partition = options.partition();
         return run(options.table.config, partition.table(), wiring -> job.apply(wiring, partition));
     }
 

@@ -3,8 +3,8 @@ package io.ddb2sf.cli;
 import io.ddb2sf.ErrorCode;
 import io.ddb2sf.JobException;
 import io.ddb2sf.stage.BackfillPartition;
+import io.ddb2sf.stage.HourPartition;
 import io.ddb2sf.stage.Partition;
-import io.ddb2sf.stage.StagePartition;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -31,7 +31,7 @@ public final class PartitionOptions {
 
 
     /** The hour named by --start/--end, or the backfill named by --backfill: exactly one of the two. */
-    public StagePartition partition() {
+    public Partition partition() {
         if (backfill != null) {
             if (start != null || end != null) {
                 throw usage("pass either --start/--end or --backfill, not both");
@@ -41,12 +41,12 @@ public final class PartitionOptions {
         if (start == null || end == null) {
             throw usage("pass the window with --start and --end (or a backfill with --backfill)");
         }
-        return new Partition(table.table, start, end);
+        return new HourPartition(table.table, start, end);
     }
 
     /** For jobs that only take hours. */
-    public static Partition hourly(StagePartition p) {
-        if (p instanceof Partition hour) {
+    public static HourPartition hourly(Partition p) {
+        if (p instanceof HourPartition hour) {
             return hour;
         }
         throw usage("this job takes an hour (--start/--end), not --backfill");

@@ -11,7 +11,7 @@ import io.ddb2sf.stage.CheckpointStore;
 import io.ddb2sf.stage.Manifest;
 import io.ddb2sf.stage.ManifestStore;
 import io.ddb2sf.stage.PartWriter;
-import io.ddb2sf.stage.Partition;
+import io.ddb2sf.stage.HourPartition;
 import io.ddb2sf.stage.ScratchDir;
 import io.ddb2sf.stage.ShardPosition;
 import io.ddb2sf.stage.StageKeys;
@@ -83,7 +83,7 @@ public final class ExportJob {
         this.log = log;
     }
 
-    public ExportSummary run(Partition p) {
+    public ExportSummary run(HourPartition p) {
         Instant began = clock.instant();
         TableConfig table = config.table(p.table());
         String arn = reader.streamArn(table);
@@ -156,7 +156,7 @@ public final class ExportJob {
      * Reads one shard within the plan into its feed (on a reader thread) and returns the position to record for it.
      * {@code parent}: the position recorded for its parent in this run, null when the parent is not in the plan.
      */
-    private ShardPosition readShard(TableConfig table, Partition p, String arn, Plan plan, ShardPlan shard,
+    private ShardPosition readShard(TableConfig table, HourPartition p, String arn, Plan plan, ShardPlan shard,
                                     ShardPosition parent, ShardFeed feed) {
         ShardPosition from = plan.from.getOrDefault(shard.id, new ShardPosition(shard.parent, null, false));
         boolean parentPending = parent != null && !parent.finished();
@@ -191,7 +191,7 @@ public final class ExportJob {
         return t;
     }
 
-    private Plan newPlan(Partition p, String arn, Optional<CheckpointStore.Loaded> loaded) {
+    private Plan newPlan(HourPartition p, String arn, Optional<CheckpointStore.Loaded> loaded) {
         TableConfig table = config.table(p.table());
         Map<String, ShardPosition> from = new TreeMap<>();
         if (loaded.isPresent()) {
@@ -202,7 +202,7 @@ public final class ExportJob {
             }
             if (c.windowEnd().isBefore(p.start())) {
                 throw new JobException(ErrorCode.CHECKPOINT_ORDER, "partitions of " + table.name() + " are exported in order;"
-                        + " the checkpoint is at " + c.windowEnd() + ", so export " + new Partition(table.name(), c.windowEnd(),
+                        + " the checkpoint is at " + c.windowEnd() + ", so export " + new HourPartition(table.name(), c.windowEnd(),
                         c.windowEnd().plus(Duration.ofHours(1))) + " first");
             }
             if (c.windowEnd().isAfter(p.start())) {
@@ -235,7 +235,7 @@ public final class ExportJob {
         return new Plan("new", false, from, Map.of(), parentsFirst(plans));
     }
 
-    private Plan rerunPlan(Partition p, Manifest m, String arn) {
+    private Plan rerunPlan(HourPartition p, Manifest m, String arn) {
         if (!m.source().streamArn().equals(arn)) {
             throw new JobException(ErrorCode.STREAM_REPLACED, "partition " + p + " was exported from stream "
                     + m.source().streamArn() + ", which the table no longer has; its staged files are kept as they are");
@@ -250,7 +250,7 @@ public final class ExportJob {
         return new Plan("rerun", true, m.source().from(), m.source().to(), parentsFirst(plans));
     }
 
-    private void advanceCheckpoint(Partition p, String arn, SortedMap<String, ShardPosition> to,
+    private void advanceCheckpoint(HourPartition p, String arn, SortedMap<String, ShardPosition> to,
                                    Optional<CheckpointStore.Loaded> loaded) {
         Optional<Instant> at = loaded.map(l -> l.checkpoint().windowEnd());
         // A rerun of an older partition leaves a newer checkpoint alone; one that follows a crash after the manifest
@@ -262,7 +262,7 @@ public final class ExportJob {
         checkpoints.advance(p.table(), new Checkpoint(arn, p.end(), to, resetBy), loaded);
     }
 
-    private JobException gap(TableConfig table, Partition p, String what) {
+    private JobException gap(TableConfig table, HourPartition p, String what) {
         return new JobException(ErrorCode.STREAM_GAP, "stream gap in " + table.name() + ": " + what
                 + "; changes are missing. " + recovery(table, p));
     }
@@ -271,7 +271,7 @@ public final class ExportJob {
      * The exact steps that close a gap or follow a replaced stream: the backfill restarts the stream checkpoint when it
      * starts (once, however often it is rerun), its complete snapshot is a full refresh, and the failed hour then reruns.
      */
-    static String recovery(TableConfig table, Partition p) {
+    static String recovery(TableConfig table, HourPartition p) {
         String t = " --table " + table.name();
         return "Run: ddb2sf backfill" + t + " --reset-checkpoint; then stage-validate, copy-load and merge-apply" + t
                 + " --backfill <id from its summary>; then rerun this hour (--start " + p.start() + " --end " + p.end() + ")";

@@ -13,7 +13,7 @@ import io.ddb2sf.snowflake.Transaction;
 import io.ddb2sf.snowflake.WarehouseTables;
 import io.ddb2sf.stage.Manifest;
 import io.ddb2sf.stage.ManifestStore;
-import io.ddb2sf.stage.StagePartition;
+import io.ddb2sf.stage.Partition;
 import io.ddb2sf.stage.StageKeys;
 import java.io.PrintStream;
 import java.sql.Connection;
@@ -58,7 +58,7 @@ public final class LoadJob {
         this.log = log;
     }
 
-    public LoadSummary run(StagePartition p) {
+    public LoadSummary run(Partition p) {
         Instant began = clock.instant();
         TableConfig table = config.table(p.table());
         ManifestStore.Raw raw = manifests.require(p);
@@ -84,7 +84,7 @@ public final class LoadJob {
         }
     }
 
-    private int load(Connection c, TableConfig table, StagePartition p, ManifestStore.Raw raw) throws SQLException {
+    private int load(Connection c, TableConfig table, Partition p, ManifestStore.Raw raw) throws SQLException {
         Manifest m = raw.manifest();
         try (PreparedStatement del = c.prepareStatement(SqlTemplate.load("delete_landing_partition")
                 .render(Map.of("landing", Sql.ident(table.landingTable()))))) {
@@ -131,7 +131,7 @@ public final class LoadJob {
         return statements;
     }
 
-    private LoadSummary summary(StagePartition p, boolean already, Manifest m, int statements, List<String> migrated, Instant began) {
+    private LoadSummary summary(Partition p, boolean already, Manifest m, int statements, List<String> migrated, Instant began) {
         return new LoadSummary("copy-load", p.id(), already, m.totals().files(), m.totals().rows(), m.totals().bytes(),
                 statements, migrated, Duration.between(began, clock.instant()).toMillis());
     }

@@ -13,7 +13,7 @@ import io.ddb2sf.snowflake.Tombstones;
 import io.ddb2sf.snowflake.Transaction;
 import io.ddb2sf.snowflake.WarehouseTables;
 import io.ddb2sf.stage.BackfillPartition;
-import io.ddb2sf.stage.StagePartition;
+import io.ddb2sf.stage.Partition;
 import java.io.PrintStream;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -56,7 +56,7 @@ public final class MergeJob {
         this.log = log;
     }
 
-    public MergeSummary run(StagePartition p) {
+    public MergeSummary run(Partition p) {
         Instant began = clock.instant();
         TableConfig table = config.table(p.table());
         try (Connection c = warehouse.open()) {
@@ -136,7 +136,7 @@ public final class MergeJob {
      * them (an older change merged afterwards must not bring the key back, even after prune deleted those rows). A soft
      * delete keeps its row, version included, in the analytics table, which guards the key itself.
      */
-    private void bury(Connection c, TableConfig table, StagePartition p) throws SQLException {
+    private void bury(Connection c, TableConfig table, Partition p) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(SqlTemplate.load("merge_tombstones").render(Map.of(
                 "tombstones", Sql.ident(table.tombstoneTable()),
                 "landing", Sql.ident(table.landingTable()))))) {
@@ -147,7 +147,7 @@ public final class MergeJob {
     }
 
     /** Runs the MERGE; returns rows inserted, updated, deleted as Snowflake reports them (and a slot for the caller). */
-    private long[] merge(Connection c, TableConfig table, StagePartition p) throws SQLException {
+    private long[] merge(Connection c, TableConfig table, Partition p) throws SQLException {
         String sql = SqlTemplate.load("merge_partition").render(Map.of(
                 "target", Sql.ident(table.targetTable()),
                 "landing", Sql.ident(table.landingTable()),

@@ -31,7 +31,7 @@ import java.util.Map;
  * applies them again, changing nothing that is already newer.
  */
 public final class PruneJob {
-    /** Partition ids per DELETE: a statement's IN list stays small. */
+    /** HourPartition ids per DELETE: a statement's IN list stays small. */
     private static final int IDS_PER_DELETE = 1000;
 
     private final PipelineConfig config;

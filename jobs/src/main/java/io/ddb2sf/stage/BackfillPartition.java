@@ -14,7 +14,7 @@ import java.time.temporal.ChronoUnit;
  *
  * @param snapshot when the scan started, to the second; names the backfill and dates its rows
  */
-public record BackfillPartition(String table, Instant snapshot) implements StagePartition {
+public record BackfillPartition(String table, Instant snapshot) implements Partition {
     private static final DateTimeFormatter ID = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
     public BackfillPartition {

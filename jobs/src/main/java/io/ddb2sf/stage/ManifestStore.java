@@ -17,12 +17,12 @@ public final class ManifestStore {
         this.records = new JsonStore(store, json);
     }
 
-    public Optional<Manifest> load(StagePartition p) {
+    public Optional<Manifest> load(Partition p) {
         return loadRaw(p).map(Raw::manifest);
     }
 
     /** The manifest with its sha-256, which names the exact content a load or merge applied. */
-    public Optional<Raw> loadRaw(StagePartition p) {
+    public Optional<Raw> loadRaw(Partition p) {
         String key = keys.manifest(p);
         String remedy = "it holds the stream positions of " + p
                 + ": restore it from the bucket's object versions, or delete it and backfill the table";
@@ -35,7 +35,7 @@ public final class ManifestStore {
         });
     }
 
-    public Raw require(StagePartition p) {
+    public Raw require(Partition p) {
         return loadRaw(p).orElseThrow(() -> new JobException(ErrorCode.MANIFEST_MISSING, "partition " + p
                 + " has no manifest at s3://" + store.bucket() + "/" + keys.manifest(p) + "; run export-increment for it first"));
     }
@@ -44,7 +44,7 @@ public final class ManifestStore {
      * Writes the manifest, then deletes parts in the partition's folder that it does not list: leftovers of an
      * attempt that died before its manifest. They were never loadable, since copy-load loads only manifest files.
      */
-    public void write(StagePartition p, Manifest m) {
+    public void write(Partition p, Manifest m) {
         records.write(keys.manifest(p), m);
         java.util.Set<String> kept = new java.util.HashSet<>();
         m.files().forEach(f -> kept.add(f.key()));

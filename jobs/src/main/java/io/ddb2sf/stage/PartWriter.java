@@ -31,7 +31,7 @@ public final class PartWriter implements AutoCloseable {
     private final StageStore store;
     private final StageKeys keys;
     private final ChangeRowSchema schema;
-    private final StagePartition partition;
+    private final Partition partition;
     private final long partTargetBytes;
     private final long rowGroupBytes;
     private final Path tmpDir;
@@ -43,13 +43,13 @@ public final class PartWriter implements AutoCloseable {
     private String currentKey;
     private long currentRows;
 
-    public PartWriter(StageStore store, StageKeys keys, ChangeRowSchema schema, StagePartition partition,
+    public PartWriter(StageStore store, StageKeys keys, ChangeRowSchema schema, Partition partition,
                       long partTargetBytes, long rowGroupBytes, Path tmpDir) {
         this(store, keys, schema, partition, partTargetBytes, rowGroupBytes, tmpDir, 0);
     }
 
     /** A writer whose part numbers start at {@code firstIndex} (a resumed backfill segment continues its count). */
-    public PartWriter(StageStore store, StageKeys keys, ChangeRowSchema schema, StagePartition partition,
+    public PartWriter(StageStore store, StageKeys keys, ChangeRowSchema schema, Partition partition,
                       long partTargetBytes, long rowGroupBytes, Path tmpDir, int firstIndex) {
         this.firstIndex = firstIndex;
         this.store = store;

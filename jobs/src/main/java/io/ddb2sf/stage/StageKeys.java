@@ -21,31 +21,31 @@ public final class StageKeys {
     }
 
     /** The folder of a partition, ending with a slash. */
-    public String partitionPrefix(StagePartition p) {
+    public String partitionPrefix(Partition p) {
         return prefix + p.id() + "/";
     }
 
-    public String manifest(StagePartition p) {
+    public String manifest(Partition p) {
         return partitionPrefix(p) + "_manifest.json";
     }
 
-    public String part(StagePartition p, int index, String firstPosition) {
+    public String part(Partition p, int index, String firstPosition) {
         String key = partitionPrefix(p) + String.format("part-%05d-%s.parquet", index, firstPosition);
         parsePart(p, key).orElseThrow(() -> new IllegalArgumentException("bad part position " + firstPosition));
         return key;
     }
 
     /** Where a backfill keeps each segment's scan position, read by the backfill and by status. */
-    public String segmentStates(StagePartition p) {
+    public String segmentStates(Partition p) {
         return partitionPrefix(p) + "_segments/";
     }
 
-    public String segmentState(StagePartition p, int segment) {
+    public String segmentState(Partition p, int segment) {
         return segmentStates(p) + String.format("segment-%04d.json", segment);
     }
 
     /** Where a backfill from a DynamoDB export records which export it converts, so no rerun starts a second one. */
-    public String exportState(StagePartition p) {
+    public String exportState(Partition p) {
         return partitionPrefix(p) + "_export.json";
     }
 
@@ -67,7 +67,7 @@ public final class StageKeys {
     }
 
     /** A part's index and first position, if the key is a part of that partition and nothing else. */
-    public Optional<PartName> parsePart(StagePartition p, String key) {
+    public Optional<PartName> parsePart(Partition p, String key) {
         String folder = partitionPrefix(p);
         if (!key.startsWith(folder)) {
             return Optional.empty();
@@ -92,7 +92,7 @@ public final class StageKeys {
     }
 
     /** The partition whose manifest this key is, if it is exactly the key {@link #manifest} builds for it. */
-    public Optional<StagePartition> parseManifest(String key) {
+    public Optional<Partition> parseManifest(String key) {
         String suffix = "/_manifest.json";
         if (!key.startsWith(prefix) || !key.endsWith(suffix)) {
             return Optional.empty();
@@ -101,20 +101,20 @@ public final class StageKeys {
     }
 
     /** The partition of a folder key ({@link #partitionPrefix}, e.g. from a delimited listing). */
-    public Optional<StagePartition> parseFolder(String key) {
+    public Optional<Partition> parseFolder(String key) {
         if (!key.startsWith(prefix) || !key.endsWith("/")) {
             return Optional.empty();
         }
         return parseId(key.substring(prefix.length(), key.length() - 1)).filter(p -> partitionPrefix(p).equals(key));
     }
 
-    /** The partition named by {@link StagePartition#id()} (as the ledger stores it), if it is one. */
-    public static Optional<StagePartition> parseId(String id) {
+    /** The partition named by {@link Partition#id()} (as the ledger stores it), if it is one. */
+    public static Optional<Partition> parseId(String id) {
         Matcher m = PARTITION_ID.matcher(id);
         if (!m.matches()) {
             return Optional.empty();
         }
-        StagePartition p;
+        Partition p;
         try {
             p = m.group(4) != null
                     ? BackfillPartition.parse(m.group(1), m.group(4))
@@ -125,9 +125,9 @@ public final class StageKeys {
         return p.id().equals(id) ? Optional.of(p) : Optional.empty();
     }
 
-    private static Partition hour(String table, java.time.LocalDate day, int hour) {
+    private static HourPartition hour(String table, java.time.LocalDate day, int hour) {
         java.time.Instant start = day.atStartOfDay(java.time.ZoneOffset.UTC).toInstant().plus(java.time.Duration.ofHours(hour));
-        return new Partition(table, start, start.plus(java.time.Duration.ofHours(1)));
+        return new HourPartition(table, start, start.plus(java.time.Duration.ofHours(1)));
     }
 
     private static final Pattern PARTITION_ID =

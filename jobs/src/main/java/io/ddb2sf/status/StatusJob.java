@@ -11,9 +11,9 @@ import io.ddb2sf.snowflake.SqlTemplate;
 import io.ddb2sf.stage.BackfillPartition;
 import io.ddb2sf.stage.CheckpointStore;
 import io.ddb2sf.stage.JsonStore;
-import io.ddb2sf.stage.Partition;
+import io.ddb2sf.stage.HourPartition;
 import io.ddb2sf.stage.StageKeys;
-import io.ddb2sf.stage.StagePartition;
+import io.ddb2sf.stage.Partition;
 import io.ddb2sf.stage.StageStore;
 import java.io.IOException;
 import java.sql.Connection;
@@ -74,12 +74,12 @@ public final class StatusJob {
 
     /** Hours from {@code since} on that have a manifest: one listing from that hour's folder on (keys sort by time). */
     private List<TableFacts.Exported> exportedHours(String table, Instant since) {
-        String first = keys.partitionPrefix(new Partition(table, since, since.plus(Duration.ofHours(1))));
+        String first = keys.partitionPrefix(new HourPartition(table, since, since.plus(Duration.ofHours(1))));
         String startAfter = first.substring(0, first.length() - 1);
         List<TableFacts.Exported> out = new ArrayList<>();
         for (S3Object o : store.listAfter(keys.hoursPrefix(table), startAfter)) {
-            Optional<StagePartition> p = keys.parseManifest(o.key());
-            if (p.isPresent() && p.get() instanceof Partition hour && hour.table().equals(table)) {
+            Optional<Partition> p = keys.parseManifest(o.key());
+            if (p.isPresent() && p.get() instanceof HourPartition hour && hour.table().equals(table)) {
                 // The sha-256 of the bytes, as copy-load records it in the ledger (ManifestStore.loadRaw).
                 store.get(o.key()).ifPresent(v -> out.add(new TableFacts.Exported(hour, StageStore.sha256(v.bytes()))));
             }
@@ -90,7 +90,7 @@ public final class StatusJob {
     private List<TableFacts.Backfill> backfills(String table) {
         List<TableFacts.Backfill> out = new ArrayList<>();
         for (String folder : store.folders(keys.backfillsPrefix(table))) {
-            Optional<StagePartition> parsed = keys.parseFolder(folder);
+            Optional<Partition> parsed = keys.parseFolder(folder);
             if (parsed.isEmpty() || !(parsed.get() instanceof BackfillPartition p) || !p.table().equals(table)) {
                 continue;
             }
@@ -125,7 +125,7 @@ public final class StatusJob {
             for (String table : tables) {
                 Map<String, Map<Ledger.Step, String>> steps = new HashMap<>();
                 ps.setString(1, table);
-                ps.setString(2, new Partition(table, since, since.plus(Duration.ofHours(1))).id());
+                ps.setString(2, new HourPartition(table, since, since.plus(Duration.ofHours(1))).id());
                 // Every hour id starts with "<table>/dt="; backfill ids ("<table>/backfill=...") sort before it.
                 ps.setString(3, table + "/dt=");
                 try (ResultSet rs = ps.executeQuery()) {

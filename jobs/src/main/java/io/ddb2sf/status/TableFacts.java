@@ -3,7 +3,7 @@ package io.ddb2sf.status;
 import io.ddb2sf.snowflake.Ledger;
 import io.ddb2sf.stage.BackfillPartition;
 import io.ddb2sf.stage.Checkpoint;
-import io.ddb2sf.stage.Partition;
+import io.ddb2sf.stage.HourPartition;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,7 +27,7 @@ public record TableFacts(String table, Optional<Checkpoint> checkpoint, List<Exp
     }
 
     /** An hour with a manifest; {@code manifestSha256} names its content, as the ledger does. */
-    public record Exported(Partition hour, String manifestSha256) {}
+    public record Exported(HourPartition hour, String manifestSha256) {}
 
     /**
      * One backfill as its folder shows it.

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.ddb2sf.ErrorCode;
 import io.ddb2sf.snowflake.Ledger;
 import io.ddb2sf.stage.Checkpoint;
-import io.ddb2sf.stage.Partition;
+import io.ddb2sf.stage.HourPartition;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -121,13 +121,13 @@ public record TableStatus(String table, Health health, List<String> problems, Ch
 
         List<TableFacts.Exported> exported = facts.exportedHours().stream()
                 .sorted(Comparator.comparing(e -> e.hour().start())).toList();
-        List<Partition> hours = exported.stream().map(TableFacts.Exported::hour).toList();
+        List<HourPartition> hours = exported.stream().map(TableFacts.Exported::hour).toList();
         List<UnmergedHour> unmerged = new ArrayList<>();
         Instant mergedThrough = hours.isEmpty() ? null : hours.get(hours.size() - 1).end();
         Instant newestLoaded = null;
         Instant newestMerged = null;
         for (TableFacts.Exported e : exported) {
-            Partition h = e.hour();
+            HourPartition h = e.hour();
             Map<Ledger.Step, String> steps = facts.ledger().getOrDefault(h.id(), Map.of());
             // A step counts only for the manifest content it applied: a manifest changed since (re-exported) is
             // loaded again by the next copy-load, which also forgets the merge.

@@ -5,7 +5,7 @@ import io.ddb2sf.JobException;
 import io.ddb2sf.stage.ChangeRowSchema;
 import io.ddb2sf.stage.Manifest;
 import io.ddb2sf.stage.ManifestStore;
-import io.ddb2sf.stage.StagePartition;
+import io.ddb2sf.stage.Partition;
 import io.ddb2sf.stage.StageKeys;
 import io.ddb2sf.stage.StageStore;
 import java.io.IOException;
@@ -42,7 +42,7 @@ public final class ValidateJob {
         this.log = log;
     }
 
-    public ValidateSummary run(StagePartition p) {
+    public ValidateSummary run(Partition p) {
         Instant began = clock.instant();
         ManifestStore.Raw raw = manifests.require(p);
         Manifest m = raw.manifest();
@@ -90,7 +90,7 @@ public final class ValidateJob {
                 Duration.between(began, clock.instant()).toMillis());
     }
 
-    private void checkParquet(StagePartition p, Manifest.FileEntry f, String fingerprint, Path file) {
+    private void checkParquet(Partition p, Manifest.FileEntry f, String fingerprint, Path file) {
         ParquetMetadata footer;
         try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file), ParquetReadOptions.builder().build())) {
             footer = reader.getFooter();
@@ -107,7 +107,7 @@ public final class ValidateJob {
         }
     }
 
-    private JobException invalid(StagePartition p, String what) {
+    private JobException invalid(Partition p, String what) {
         return new JobException(ErrorCode.STAGE_INVALID, "partition " + p + " is not sound: its manifest " + what
                 + "; rerun export-increment for this partition to rewrite it");
     }

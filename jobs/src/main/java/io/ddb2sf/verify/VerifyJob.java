@@ -15,7 +15,7 @@ import io.ddb2sf.stage.Checkpoint;
 import io.ddb2sf.stage.CheckpointStore;
 import io.ddb2sf.stage.Manifest;
 import io.ddb2sf.stage.ManifestStore;
-import io.ddb2sf.stage.Partition;
+import io.ddb2sf.stage.HourPartition;
 import io.ddb2sf.stage.ShardPosition;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -219,7 +219,7 @@ public final class VerifyJob {
             return Optional.empty();
         }
         StreamStart start = new StreamStart(checkpoint.get().streamArn(), checkpoint.get().shards());
-        Partition hour = new Partition(table.name(), checkpoint.get().windowEnd().minus(Duration.ofHours(1)),
+        HourPartition hour = new HourPartition(table.name(), checkpoint.get().windowEnd().minus(Duration.ofHours(1)),
                 checkpoint.get().windowEnd());
         for (int i = 0; i < UNMERGED_LOOKBACK_HOURS; i++) {
             if (ledger.find(c, table.name(), hour.id(), Ledger.Step.MERGE).isPresent()) {
@@ -230,7 +230,7 @@ public final class VerifyJob {
             if (source.isPresent()) {
                 start = new StreamStart(source.get().streamArn(), source.get().from());
             }
-            hour = new Partition(table.name(), hour.start().minus(Duration.ofHours(1)), hour.start());
+            hour = new HourPartition(table.name(), hour.start().minus(Duration.ofHours(1)), hour.start());
         }
         if (start.shards() != checkpoint.get().shards()) {
             log.printf("verify %s: hours exported but not merged yet; changes count as in flight from before them%n",

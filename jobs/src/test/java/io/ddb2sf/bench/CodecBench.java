@@ -7,7 +7,7 @@ import io.ddb2sf.dynamodb.TypedValues;
 import io.ddb2sf.export.StreamChangeRows;
 import io.ddb2sf.stage.ChangeRowSchema;
 import io.ddb2sf.stage.PartWriter;
-import io.ddb2sf.stage.Partition;
+import io.ddb2sf.stage.HourPartition;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.net.URI;
@@ -51,7 +51,7 @@ public final class CodecBench {
                 TableConfig.DeleteMode.HARD, false);
         ChangeRowSchema schema = new ChangeRowSchema(table);
         Instant hour = Instant.now().truncatedTo(ChronoUnit.HOURS);
-        Partition p = new Partition(table.name(), hour, hour.plus(1, ChronoUnit.HOURS));
+        HourPartition p = new HourPartition(table.name(), hour, hour.plus(1, ChronoUnit.HOURS));
         List<GenericRecord> avro = new ArrayList<>(records.size());
         TypedValues.Counter misfits = new TypedValues.Counter();
         for (Record r : records) {

@@ -8,7 +8,7 @@ import io.ddb2sf.export.StreamChangeRows;
 import io.ddb2sf.stage.ChangeRow;
 import io.ddb2sf.stage.ChangeRowSchema;
 import io.ddb2sf.stage.PartWriter;
-import io.ddb2sf.stage.Partition;
+import io.ddb2sf.stage.HourPartition;
 import io.ddb2sf.stage.StageKeys;
 import io.ddb2sf.stage.StageStore;
 import java.lang.management.ManagementFactory;
@@ -71,7 +71,7 @@ public final class ConversionBench {
                 TableConfig.DeleteMode.HARD, false);
         ChangeRowSchema schema = new ChangeRowSchema(table);
         Instant hour = Instant.now().truncatedTo(ChronoUnit.HOURS);
-        Partition partition = new Partition(table.name(), hour, hour.plus(1, ChronoUnit.HOURS));
+        HourPartition partition = new HourPartition(table.name(), hour, hour.plus(1, ChronoUnit.HOURS));
         Path tmp = Files.createTempDirectory("ddb2sf-bench-");
         long bytes = records.stream().mapToLong(r -> r.dynamodb().sizeBytes()).sum();
         System.out.printf("%,d stream records of %,d bytes on average, %d rounds (ddb2sf and bare alternate)%n",
@@ -94,7 +94,7 @@ public final class ConversionBench {
     }
 
     /** CPU nanoseconds of this thread to turn every record into a change row and write it to a local part. */
-    private static long ddb2sf(List<Record> records, TableConfig table, ChangeRowSchema schema, Partition p, Path tmp) throws Exception {
+    private static long ddb2sf(List<Record> records, TableConfig table, ChangeRowSchema schema, HourPartition p, Path tmp) throws Exception {
         StageStore discard = new StageStore(discardingS3(), "bench");
         long began = CPU.getCurrentThreadCpuTime();
         TypedValues.Counter misfits = new TypedValues.Counter();
@@ -109,7 +109,7 @@ public final class ConversionBench {
     }
 
     /** CPU nanoseconds of this thread to write the same final Avro records with a bare AvroParquetWriter. */
-    private static long bare(List<Record> records, TableConfig table, ChangeRowSchema schema, Partition p, Path tmp) throws Exception {
+    private static long bare(List<Record> records, TableConfig table, ChangeRowSchema schema, HourPartition p, Path tmp) throws Exception {
         List<GenericRecord> avro = new ArrayList<>(records.size());
         TypedValues.Counter misfits = new TypedValues.Counter();
         for (Record r : records) {

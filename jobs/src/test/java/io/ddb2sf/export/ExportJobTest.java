@@ -13,7 +13,7 @@ import io.ddb2sf.stage.CheckpointStore;
 import io.ddb2sf.stage.InMemoryS3;
 import io.ddb2sf.stage.Manifest;
 import io.ddb2sf.stage.ManifestStore;
-import io.ddb2sf.stage.Partition;
+import io.ddb2sf.stage.HourPartition;
 import io.ddb2sf.stage.ShardPosition;
 import io.ddb2sf.stage.StageKeys;
 import io.ddb2sf.stage.StageStore;
@@ -214,16 +214,16 @@ class ExportJobTest {
                 new ManifestStore(store, keys, Json.mapper()), time, new PrintStream(logged, true), shardReaders);
     }
 
-    private static Partition hour(int n) {
-        return new Partition("orders", H0.plus(Duration.ofHours(n)), H0.plus(Duration.ofHours(n + 1)));
+    private static HourPartition hour(int n) {
+        return new HourPartition("orders", H0.plus(Duration.ofHours(n)), H0.plus(Duration.ofHours(n + 1)));
     }
 
-    private Manifest manifest(Partition p) {
+    private Manifest manifest(HourPartition p) {
         return new ManifestStore(new StageStore(s3, "bucket"), new StageKeys("stage"), Json.mapper()).load(p).orElseThrow();
     }
 
     /** The partition's objects as key to content hash. */
-    private Map<String, String> stage(Partition p) {
+    private Map<String, String> stage(HourPartition p) {
         String prefix = new StageKeys("stage").partitionPrefix(p);
         return s3.snapshot().entrySet().stream().filter(e -> e.getKey().startsWith(prefix))
                 .collect(Collectors.toMap(Map.Entry::getKey, e -> StageStore.sha256(e.getValue())));

@@ -3,7 +3,7 @@ package io.ddb2sf.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ddb2sf.stage.BackfillPartition;
-import io.ddb2sf.stage.Partition;
+import io.ddb2sf.stage.HourPartition;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Duration;
@@ -36,7 +36,7 @@ class FullRefreshIT {
 
                 // An older hour merged again (its ledger cleared, as after a re-export) must not bring "b" back: the
                 // landing table remembers the delete the full refresh found.
-                clearLedger(c, t.name(), new Partition(t.name(), hour[0], hour[1]).id());
+                clearLedger(c, t.name(), new HourPartition(t.name(), hour[0], hour[1]).id());
                 for (String job : List.of("copy-load", "merge-apply")) {
                     Cli.Result r = t.cli().run(job, t.name(), hour[0].toString(), hour[1].toString());
                     assertThat(r.exitCode()).as(job + ": " + r.stderr()).isZero();

@@ -6,7 +6,7 @@ import io.ddb2sf.cli.Wiring;
 import io.ddb2sf.config.ConfigLoader;
 import io.ddb2sf.config.PipelineConfig;
 import io.ddb2sf.export.ExportSummary;
-import io.ddb2sf.stage.Partition;
+import io.ddb2sf.stage.HourPartition;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -126,7 +126,7 @@ public final class LocalStack {
         public ExportSummary exportThrough(UnaryOperator<DynamoDbStreamsClient> view, Instant start, Instant end) {
             PipelineConfig config = new ConfigLoader(System.getenv()).load(cli.config());
             try (Wiring wiring = new Wiring(config, System.err, view)) {
-                return wiring.exportJob().run(new Partition(name, start, end));
+                return wiring.exportJob().run(new HourPartition(name, start, end));
             }
         }
     }

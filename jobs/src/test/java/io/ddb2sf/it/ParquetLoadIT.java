@@ -12,7 +12,7 @@ import io.ddb2sf.snowflake.Ledger;
 import io.ddb2sf.snowflake.Migrator;
 import io.ddb2sf.snowflake.SnowflakeConnections;
 import io.ddb2sf.stage.ManifestStore;
-import io.ddb2sf.stage.Partition;
+import io.ddb2sf.stage.HourPartition;
 import io.ddb2sf.stage.StageKeys;
 import io.ddb2sf.stage.StageStore;
 import java.lang.reflect.InvocationHandler;
@@ -166,7 +166,7 @@ class ParquetLoadIT {
         ConnectionFactory recording = recording(new SnowflakeConnections(config.snowflake()), sent);
         ManifestStore manifests = new ManifestStore(new StageStore(s3, LocalStack.BUCKET), new StageKeys(t.prefix()), Json.mapper());
         LoadSummary load = new LoadJob(config, manifests, recording, Migrator.fromClasspath(), new Ledger(), Clock.systemUTC(), System.err)
-                .run(new Partition(t.name(), hour[0], hour[1]));
+                .run(new HourPartition(t.name(), hour[0], hour[1]));
         assertThat(load.rows()).isEqualTo(BLOBS.size());
 
         List<String> copies = sent.stream().filter(q -> q.contains("COPY INTO")).toList();

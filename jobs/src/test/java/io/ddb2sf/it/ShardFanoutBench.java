@@ -5,7 +5,7 @@ import io.ddb2sf.cli.Wiring;
 import io.ddb2sf.config.ConfigLoader;
 import io.ddb2sf.config.PipelineConfig;
 import io.ddb2sf.export.ExportSummary;
-import io.ddb2sf.stage.Partition;
+import io.ddb2sf.stage.HourPartition;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.function.UnaryOperator;
@@ -24,7 +24,7 @@ public final class ShardFanoutBench {
     public static void main(String[] args) throws Exception {
         PipelineConfig config = new ConfigLoader(System.getenv()).load(Path.of(args[0]));
         String table = args[1];
-        Partition p = new Partition(table, Instant.parse(args[2]), Instant.parse(args[3]));
+        HourPartition p = new HourPartition(table, Instant.parse(args[2]), Instant.parse(args[3]));
         int shards = Integer.parseInt(args[4]);
         // Every change in the lineage: the parent takes the first one, its child the rest (the split's place does
         // not change the work); pages of 1,000 records, as the export asks for.

@@ -12,7 +12,7 @@ class StageKeysParseTest {
 
     @Test
     void shouldParseTheManifestKeysItBuilds() {
-        Partition hour = new Partition("orders", TEN, TEN.plusSeconds(3600));
+        HourPartition hour = new HourPartition("orders", TEN, TEN.plusSeconds(3600));
         BackfillPartition backfill = new BackfillPartition("orders", Instant.parse("2026-11-24T10:15:30Z"));
 
         assertThat(keys.parseManifest(keys.manifest(hour))).contains(hour);

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ddb2sf.stage.BackfillPartition;
 import io.ddb2sf.stage.Checkpoint;
-import io.ddb2sf.stage.Partition;
+import io.ddb2sf.stage.HourPartition;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +23,7 @@ class StatusTextTest {
     @Test
     void shouldPrintOneRowPerTableAndTheDetailsOfTablesThatNeedALook() {
         Instant old = Instant.parse("2026-11-25T15:00:00Z");
-        Partition oldHour = new Partition("orders", old.minus(Duration.ofHours(1)), old);
+        HourPartition oldHour = new HourPartition("orders", old.minus(Duration.ofHours(1)), old);
         TableStatus risky = TableStatus.assess(new TableFacts("orders",
                 Optional.of(new Checkpoint("arn", old, new TreeMap<>())),
                 List.of(new TableFacts.Exported(oldHour, "sha")), Map.of(),

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ddb2sf.snowflake.Ledger;
 import io.ddb2sf.stage.BackfillPartition;
 import io.ddb2sf.stage.Checkpoint;
+import io.ddb2sf.stage.HourPartition;
 import io.ddb2sf.stage.Partition;
-import io.ddb2sf.stage.StagePartition;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -21,9 +21,9 @@ class TableStatusTest {
     private static final Instant NOW = Instant.parse("2026-11-26T10:30:00Z");
     private static final Thresholds LIMITS = Thresholds.DEFAULT;
 
-    private static Partition hour(int hoursBeforeTen) {
+    private static HourPartition hour(int hoursBeforeTen) {
         Instant start = Instant.parse("2026-11-26T10:00:00Z").minus(Duration.ofHours(hoursBeforeTen));
-        return new Partition("orders", start, start.plus(Duration.ofHours(1)));
+        return new HourPartition("orders", start, start.plus(Duration.ofHours(1)));
     }
 
     private static Optional<Checkpoint> checkpointAt(Instant windowEnd) {
@@ -31,19 +31,19 @@ class TableStatusTest {
     }
 
     /** Every hour's manifest has the content "sha-of-<id>". */
-    private static TableFacts facts(Optional<Checkpoint> checkpoint, List<Partition> hours,
+    private static TableFacts facts(Optional<Checkpoint> checkpoint, List<HourPartition> hours,
                                     Map<String, Map<Ledger.Step, String>> ledger, List<TableFacts.Backfill> backfills) {
         return new TableFacts("orders", checkpoint, hours.stream().map(h -> new TableFacts.Exported(h, sha(h))).toList(),
                 ledger, backfills);
     }
 
-    private static String sha(StagePartition p) {
+    private static String sha(Partition p) {
         return "sha-of-" + p.id();
     }
 
-    private static Map<String, Map<Ledger.Step, String>> merged(Partition... hours) {
+    private static Map<String, Map<Ledger.Step, String>> merged(HourPartition... hours) {
         Map<String, Map<Ledger.Step, String>> ledger = new HashMap<>();
-        for (Partition h : hours) {
+        for (HourPartition h : hours) {
             ledger.put(h.id(), Map.of(Ledger.Step.LOAD, sha(h), Ledger.Step.MERGE, sha(h)));
         }
         return ledger;
