@@ -8,6 +8,7 @@ import io.ddb2sf.config.PipelineConfig;
 import io.ddb2sf.ddbexport.ExportApi;
 import io.ddb2sf.dynamodb.StreamReader;
 import io.ddb2sf.export.ExportJob;
+import io.ddb2sf.export.IncrementalExportSource;
 import io.ddb2sf.load.LoadJob;
 import io.ddb2sf.merge.MergeJob;
 import io.ddb2sf.migrate.MigrateJob;
@@ -44,6 +45,12 @@ import software.amazon.awssdk.services.s3.S3Client;
  * aws.maxAttempts; everything else fails the job at once and is left to the scheduler's retry.
  */
 public final class Wiring implements AutoCloseable {
+    /**
+     * How often export-increment polls an hour's incremental export, and how long at most: past that the job fails
+     * (DDB2SF-1021) leaving the export running, and the scheduler's retry adopts it.
+     */
+    static final Duration INCREMENTAL_EXPORT_POLL = Duration.ofSeconds(20);
+    static final Duration INCREMENTAL_EXPORT_WAIT = Duration.ofMinutes(50);
     private final PipelineConfig config;
     private final PrintStream log;
     private final UnaryOperator<DynamoDbStreamsClient> streamsView;
@@ -80,7 +87,15 @@ public final class Wiring implements AutoCloseable {
     }
 
     public ExportJob exportJob() {
-        return new ExportJob(config, streamReader(), stage(), checkpoints(), manifests(), clock, log);
+        return exportJob(INCREMENTAL_EXPORT_POLL, INCREMENTAL_EXPORT_WAIT);
+    }
+
+    /** export-increment, polling an incremental export every {@code pollEvery} for at most {@code maxWait}. */
+    public ExportJob exportJob(Duration pollEvery, Duration maxWait) {
+        ExportApi api = new ExportApi(dynamodb(), clock, Thread::sleep, log, pollEvery, maxWait);
+        IncrementalExportSource incremental = new IncrementalExportSource(config.stage(), config.aws().streamTimestampPrecision(),
+                dynamodb(), api, stage(), checkpoints(), manifests(), json, clock, log);
+        return new ExportJob(config, streamReader(), stage(), checkpoints(), manifests(), clock, log, incremental);
     }
 
     public BackfillJob backfillJob() {

@@ -159,7 +159,7 @@ public final class ConfigLoader {
                 continue;
             }
             allowOnly(t, at + ".", "name", "targetTable", "keys", "columns", "deletes", "keepOldImage",
-                    "landingRetention");
+                    "landingRetention", "source");
             String name = required(t, at + ".name", "name");
             if (name.isEmpty()) {
                 continue;
@@ -197,7 +197,8 @@ public final class ConfigLoader {
                 errors.add(at + ".keepOldImage must be true or false, not '" + keepOldNode.asText() + "'");
             }
             boolean keepOld = keepOldNode.asBoolean(false);
-            tables.add(new TableConfig(name, target, keys, columns, mode, keepOld, retention(t, at + ".landingRetention")));
+            tables.add(new TableConfig(name, target, keys, columns, mode, keepOld, retention(t, at + ".landingRetention"),
+                    source(t, at + ".source")));
         }
         sharedSnowflakeTables(tables);
         return tables;
@@ -408,6 +409,18 @@ public final class ConfigLoader {
             errors.add(at + " '" + v.get() + "' must be a duration from PT0S to P3650D, like P30D (the default) or PT72H");
             return TableConfig.DEFAULT_LANDING_RETENTION;
         }
+    }
+
+    /** stream (the default) or incremental-export. */
+    private TableConfig.ChangeSource source(JsonNode node, String at) {
+        Optional<String> v = optional(node, "source");
+        for (TableConfig.ChangeSource s : TableConfig.ChangeSource.values()) {
+            if (v.isEmpty() || s.configName().equals(v.get())) {
+                return v.isEmpty() ? TableConfig.ChangeSource.STREAM : s;
+            }
+        }
+        errors.add(at + " must be stream or incremental-export, not '" + v.get() + "'");
+        return TableConfig.ChangeSource.STREAM;
     }
 
     private static List<ColumnSpec> concat(List<ColumnSpec> a, List<ColumnSpec> b) {

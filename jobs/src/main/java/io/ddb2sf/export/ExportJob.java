@@ -63,15 +63,29 @@ public final class ExportJob {
     private final Clock clock;
     private final PrintStream log;
     private final int shardReaders;
+    private final Optional<IncrementalExportSource> incremental;
 
     public ExportJob(PipelineConfig config, StreamReader reader, StageStore store, CheckpointStore checkpoints,
                      ManifestStore manifests, Clock clock, PrintStream log) {
-        this(config, reader, store, checkpoints, manifests, clock, log, SHARD_READERS);
+        this(config, reader, store, checkpoints, manifests, clock, log, SHARD_READERS, Optional.empty());
+    }
+
+    /** With the incremental-export source of the tables configured with {@code source: incremental-export}. */
+    public ExportJob(PipelineConfig config, StreamReader reader, StageStore store, CheckpointStore checkpoints,
+                     ManifestStore manifests, Clock clock, PrintStream log, IncrementalExportSource incremental) {
+        this(config, reader, store, checkpoints, manifests, clock, log, SHARD_READERS, Optional.of(incremental));
     }
 
     /** With the number of shards read at once. */
     ExportJob(PipelineConfig config, StreamReader reader, StageStore store, CheckpointStore checkpoints,
               ManifestStore manifests, Clock clock, PrintStream log, int shardReaders) {
+        this(config, reader, store, checkpoints, manifests, clock, log, shardReaders, Optional.empty());
+    }
+
+    private ExportJob(PipelineConfig config, StreamReader reader, StageStore store, CheckpointStore checkpoints,
+                      ManifestStore manifests, Clock clock, PrintStream log, int shardReaders,
+                      Optional<IncrementalExportSource> incremental) {
+        this.incremental = incremental;
         this.shardReaders = shardReaders;
         this.config = config;
         this.reader = reader;
@@ -86,9 +100,13 @@ public final class ExportJob {
     public ExportSummary run(HourPartition p) {
         Instant began = clock.instant();
         TableConfig table = config.table(p.table());
-        String arn = reader.streamArn(table);
         Optional<Manifest> previous = manifests.load(p);
         Optional<CheckpointStore.Loaded> checkpoint = checkpoints.load(table.name());
+        if (IncrementalExportSource.exports(table, previous)) {
+            return incremental.orElseThrow(() -> new IllegalStateException("no incremental-export source wired"))
+                    .run(table, p, previous, checkpoint);
+        }
+        String arn = reader.streamArn(table);
 
         Plan plan = previous.map(m -> rerunPlan(p, m, arn)).orElseGet(() -> newPlan(p, arn, checkpoint));
         if (p.end().isAfter(clock.instant())) {
@@ -196,7 +214,7 @@ public final class ExportJob {
         Map<String, ShardPosition> from = new TreeMap<>();
         if (loaded.isPresent()) {
             Checkpoint c = loaded.get().checkpoint();
-            if (!c.streamArn().equals(arn)) {
+            if (!c.fromIncrementalExport() && !c.streamArn().equals(arn)) {
                 throw new JobException(ErrorCode.STREAM_REPLACED, "the stream of " + table.name() + " was replaced ("
                         + c.streamArn() + " -> " + arn + "): changes made while no stream ran are missing. " + recovery(table, p));
             }
@@ -210,7 +228,9 @@ public final class ExportJob {
                         + table.name() + " is already at " + c.windowEnd() + ": its changes were exported with a later"
                         + " partition. Nothing to redo; if the manifest was deleted by mistake, backfill: " + backfillCommand(table));
             }
-            from.putAll(c.shards());
+            // Back from incremental exports: no positions, the stream starts again where they ended.
+            from.putAll(c.fromIncrementalExport() ? new StreamRestart(reader, clock, log).positions(table, arn, p, c.windowEnd())
+                    : c.shards());
         }
         List<Shard> shards = reader.shards(arn);
         Set<String> live = new HashSet<>();
