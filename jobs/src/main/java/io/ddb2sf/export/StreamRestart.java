@@ -52,7 +52,7 @@ final class StreamRestart {
     /** The positions from which partition {@code p} reads the stream, after incremental exports up to {@code reached}. */
     SortedMap<String, ShardPosition> positions(TableConfig table, String arn, HourPartition p, Instant reached) {
         Instant cut = reached.minus(IncrementalExportSource.SWITCH_OVERLAP);
-        String ways = "keep source: incremental-export for " + table.name() + " (hours of the last 35 days can be exported),"
+        String ways = "keep source: incremental-export for " + table.name() + " while point-in-time recovery still holds the hours,"
                 + " or backfill: " + ExportJob.backfillCommand(table);
         if (cut.isBefore(clock.instant().minus(STREAM_HOLDS))) {
             throw new JobException(ErrorCode.STREAM_GAP, "cannot switch " + table.name() + " back to its stream at " + reached
