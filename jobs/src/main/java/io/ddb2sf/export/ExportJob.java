@@ -284,7 +284,9 @@ public final class ExportJob {
 
     private JobException gap(TableConfig table, HourPartition p, String what) {
         return new JobException(ErrorCode.STREAM_GAP, "stream gap in " + table.name() + ": " + what
-                + "; changes are missing. " + recovery(table, p));
+                + "; changes are missing. " + recovery(table, p) + ". Or, if point-in-time recovery is on, close the gap"
+                + " without a backfill: set source: incremental-export for " + table.name() + ", rerun this hour and the"
+                + " later ones, and set source: stream again once they are within the last 23 hours");
     }
 
     /**

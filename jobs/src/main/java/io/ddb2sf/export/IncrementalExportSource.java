@@ -63,6 +63,8 @@ public final class IncrementalExportSource {
      * WriteTimestampMicros), and an overlap only stages a change twice, which the newest-wins merge absorbs.
      */
     public static final Duration SWITCH_OVERLAP = Duration.ofMinutes(5);
+    /** How long an hour that has ended may wait for point-in-time recovery to cover it (typically 5 minutes). */
+    static final Duration PITR_CATCH_UP = Duration.ofMinutes(15);
 
     private final PipelineConfig.Stage stage;
     private final Duration streamTimestampPrecision;
@@ -190,6 +192,8 @@ public final class IncrementalExportSource {
         boolean afterExport = checkpoint.map(l -> l.checkpoint().fromIncrementalExport()).orElse(false);
         Instant from = afterExport ? p.start() : p.start().minus(SWITCH_OVERLAP);
         ExportApi.Destination to = new ExportApi.Destination(stage.bucket(), keys.incrementalExports(table.name()));
+        // The hourly schedule runs this right after the hour ends, minutes before point-in-time recovery covers it.
+        api.awaitRestorable(table.name(), p.end(), PITR_CATCH_UP);
         ExportDescription d = api.startIncremental(table.name(), from, p.end(), VIEW, to, clientToken(p, from, ""));
         if (d.exportStatus() == ExportStatus.FAILED) {
             // DynamoDB keeps answering a ClientToken with its export for 8 hours, even a failed one: ask with a new token.

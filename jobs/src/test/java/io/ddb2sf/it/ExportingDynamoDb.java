@@ -130,14 +130,34 @@ final class ExportingDynamoDb implements DynamoDbClient {
         return DescribeExportResponse.builder().exportDescription(d).build();
     }
 
+    /**
+     * The next {@code calls} DescribeContinuousBackups report point-in-time recovery {@code lag} behind the clock, as
+     * AWS's does for minutes ("typically 5 minutes", API_PointInTimeRecoveryDescription), longer when it falls behind.
+     */
+    void lagPointInTimeRecovery(int calls, Duration lag) {
+        this.lagging.set(calls);
+        this.lag = lag;
+    }
+
+    /** How many DescribeContinuousBackups calls were answered. */
+    int backupsDescribed() {
+        return backupsDescribed.get();
+    }
+
+    private final java.util.concurrent.atomic.AtomicInteger lagging = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger backupsDescribed = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile Duration lag = Duration.ZERO;
+
     /** Point-in-time recovery on since a day ago, restorable up to a few seconds ago, as AWS reports it. */
     @Override
     public DescribeContinuousBackupsResponse describeContinuousBackups(DescribeContinuousBackupsRequest request) {
+        backupsDescribed.incrementAndGet();
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        Instant latest = lagging.getAndUpdate(n -> Math.max(0, n - 1)) > 0 ? now.minus(lag) : now.minusSeconds(5);
         return DescribeContinuousBackupsResponse.builder().continuousBackupsDescription(c -> c.continuousBackupsStatus("ENABLED")
                 .pointInTimeRecoveryDescription(p -> p.pointInTimeRecoveryStatus(PointInTimeRecoveryStatus.ENABLED)
                         .earliestRestorableDateTime(now.minus(Duration.ofDays(1)))
-                        .latestRestorableDateTime(now.minusSeconds(5)))).build();
+                        .latestRestorableDateTime(latest))).build();
     }
 
     @Override

@@ -160,6 +160,24 @@ class IncrementalExportIT {
     }
 
     @Test
+    void shouldWaitForPointInTimeRecoveryToCoverAnHourThatHasEnded() throws Exception {
+        LocalStack.TestTable t = stack.newTable("incexport_lag", "hard");
+        Instant last = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(1));
+        try (DynamoDbClient ddb = stack.dynamodb(); DynamoDbStreamsClient streams = stack.streams(); S3Client s3 = stack.s3()) {
+            Fixtures.createTable(ddb, t.name());
+            ExportingDynamoDb api = new ExportingDynamoDb(ddb, streams, s3, 1);
+            // Right after the hour, point-in-time recovery is still behind it: two answers two hours behind the clock.
+            api.lagPointInTimeRecovery(2, Duration.ofHours(2));
+            Path exportConfig = stack.writeConfig(t.prefix(), t.schema(),
+                    Fixtures.tableYaml(t.name(), "hard") + "  source: incremental-export\n");
+            ExportSummary s = exportHour(exportConfig, api, new HourPartition(t.name(), last, last.plus(Duration.ofHours(1))));
+            assertThat(s.rows()).isZero();
+            assertThat(api.started()).hasSize(1);
+            assertThat(api.backupsDescribed()).as("asked until it covered the hour, then once more to start").isGreaterThanOrEqualTo(4);
+        }
+    }
+
+    @Test
     void shouldRefuseToGoBackToAStreamThatNoLongerHoldsTheHourNamingTheBackfill() throws Exception {
         LocalStack.TestTable t = stack.newTable("incexport_back", "hard");
         try (DynamoDbClient ddb = stack.dynamodb(); S3Client s3 = stack.s3()) {
