@@ -48,10 +48,11 @@ public final class Wiring implements AutoCloseable {
     /**
      * How often export-increment polls an hour's incremental export, and how long at most: past that the job fails
      * (DDB2SF-1021) leaving the export running, and the scheduler's retry adopts it. Inside the hourly DAG's 45-minute
-     * timeout of export_increment, so the job ends with its own message rather than being killed.
+     * timeout of export_increment (with the 10 minutes it may first wait for point-in-time recovery), so the job ends
+     * with its own message rather than being killed.
      */
     static final Duration INCREMENTAL_EXPORT_POLL = Duration.ofSeconds(20);
-    static final Duration INCREMENTAL_EXPORT_WAIT = Duration.ofMinutes(40);
+    static final Duration INCREMENTAL_EXPORT_WAIT = Duration.ofMinutes(30);
     private final PipelineConfig config;
     private final PrintStream log;
     private final UnaryOperator<DynamoDbStreamsClient> streamsView;

@@ -63,8 +63,11 @@ public final class IncrementalExportSource {
      * WriteTimestampMicros), and an overlap only stages a change twice, which the newest-wins merge absorbs.
      */
     public static final Duration SWITCH_OVERLAP = Duration.ofMinutes(5);
-    /** How long an hour that has ended may wait for point-in-time recovery to cover it (typically 5 minutes). */
-    static final Duration PITR_CATCH_UP = Duration.ofMinutes(15);
+    /**
+     * How long an hour that has ended may wait for point-in-time recovery to cover it (typically 5 minutes); with the
+     * export wait (Wiring) inside the hourly DAG's 45-minute timeout of export_increment.
+     */
+    static final Duration PITR_CATCH_UP = Duration.ofMinutes(10);
 
     private final PipelineConfig.Stage stage;
     private final Duration streamTimestampPrecision;
