@@ -197,8 +197,12 @@ public final class Wiring implements AutoCloseable {
 
     private StageStore stage() {
         if (stage == null) {
+            // The stage bucket may be in another region than the table (DynamoDB exports there too); the SDK then
+            // follows S3's redirect once and remembers the bucket's region ("Cross-Region access for Amazon S3",
+            // https://docs.aws.amazon.com/sdk-for-java/latest/developer-guide/s3-cross-region.html).
             S3Client s3 = track(S3Client.builder()
                     .region(Region.of(config.aws().region()))
+                    .crossRegionAccessEnabled(true)
                     .applyMutation(b -> config.aws().s3Endpoint().ifPresent(e -> b.endpointOverride(e).forcePathStyle(true)))
                     .overrideConfiguration(retries()).build());
             stage = new StageStore(s3, config.stage().bucket());
