@@ -194,7 +194,8 @@ public final class IncrementalExportSource {
     private HourExport start(TableConfig table, HourPartition p, String tableArn, Optional<CheckpointStore.Loaded> checkpoint) {
         boolean afterExport = checkpoint.map(l -> l.checkpoint().fromIncrementalExport()).orElse(false);
         Instant from = afterExport ? p.start() : p.start().minus(SWITCH_OVERLAP);
-        ExportApi.Destination to = new ExportApi.Destination(stage.bucket(), keys.incrementalExports(table.name()));
+        ExportApi.Destination to = new ExportApi.Destination(stage.bucket(), keys.incrementalExports(table.name()),
+                stage.bucketOwner());
         // The hourly schedule runs this right after the hour ends, minutes before point-in-time recovery covers it.
         api.awaitRestorable(table.name(), p.end(), PITR_CATCH_UP);
         ExportDescription d = api.startIncremental(table.name(), from, p.end(), VIEW, to, clientToken(p, from, ""));

@@ -222,7 +222,7 @@ class IncrementalExportIT {
     private static ExportSummary exportHour(Path config, ExportingDynamoDb api, HourPartition p) {
         PipelineConfig loaded = new ConfigLoader(System.getenv()).load(config);
         try (Wiring wiring = new Wiring(loaded, System.err, UnaryOperator.identity(), real -> api)) {
-            return wiring.exportJob(Duration.ofMillis(100), Duration.ofMinutes(1)).run(p);
+            return wiring.exportJob(loaded.table(p.table()), Duration.ofMillis(100), Duration.ofMinutes(1)).run(p);
         }
     }
 
