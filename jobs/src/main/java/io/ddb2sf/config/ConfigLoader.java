@@ -426,13 +426,13 @@ public final class ConfigLoader {
 
     /** stream (the default) or incremental-export. */
     private TableConfig.ChangeSource source(JsonNode node, String at) {
-        Optional<String> v = optional(node, "source");
+        String v = optional(node, "source").orElse(TableConfig.ChangeSource.STREAM.configName());
         for (TableConfig.ChangeSource s : TableConfig.ChangeSource.values()) {
-            if (v.isEmpty() || s.configName().equals(v.get())) {
-                return v.isEmpty() ? TableConfig.ChangeSource.STREAM : s;
+            if (s.configName().equals(v)) {
+                return s;
             }
         }
-        errors.add(at + " must be stream or incremental-export, not '" + v.get() + "'");
+        errors.add(at + " must be stream or incremental-export, not '" + v + "'");
         return TableConfig.ChangeSource.STREAM;
     }
 
