@@ -238,7 +238,8 @@ public final class ExportBackfill {
                 api.latestExportable(table.name())));
         Optional<JsonStore.Stored<ExportState>> recorded = readState(p);
         if (recorded.isEmpty()) {
-            ExportApi.Destination to = new ExportApi.Destination(stageConfig.bucket(), keys.backfillExports(table.name()));
+            ExportApi.Destination to = new ExportApi.Destination(stageConfig.bucket(), keys.backfillExports(table.name()),
+                    stageConfig.bucketOwner());
             ExportDescription d = api.startFull(table.name(), Optional.of(p.snapshot()), to, clientToken(p, ""));
             if (d.exportStatus() == ExportStatus.FAILED) {
                 // The token still names the export that failed (DynamoDB keeps a token 8 hours): ask with a new one.
