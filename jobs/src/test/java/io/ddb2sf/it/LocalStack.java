@@ -154,7 +154,7 @@ public final class LocalStack {
             env.keySet().removeIf(k -> k.startsWith("DDB2SF_"));
             PipelineConfig config = new ConfigLoader(env).load(cli.config());
             try (Wiring wiring = new Wiring(config, System.err, view)) {
-                return wiring.exportJob().run(new HourPartition(name, start, end));
+                return wiring.exportJob(config.table(name)).run(new HourPartition(name, start, end));
             }
         }
     }
