@@ -39,6 +39,7 @@ from urllib.parse import urlparse
 
 import duckdb
 import duckdb_extension_httpfs
+import fakesnow.macros as fakesnow_macros
 import fakesnow.server as server
 import fakesnow.transforms as fakesnow_transforms
 import sqlglot
@@ -417,6 +418,21 @@ def show_stages_like_snowflake(
     )
 
 
+# --- TRY_BASE64_DECODE_BINARY (a separate stand-in) ------------------------------------------------------------------
+# DuckDB has no such function. Snowflake's decodes standard base64 to BINARY and returns NULL where the input is not
+# base64 (https://docs.snowflake.com/en/sql-reference/functions/try_base64_decode_binary); the typed-column fill
+# (sql/templates/item_value_b.sql) uses it. A macro in every database fakesnow creates, next to fakesnow's own.
+_fakesnow_macros = fakesnow_macros.creation_sql
+
+
+def macros_with_snowflake_functions(catalog: str) -> str:
+    return _fakesnow_macros(catalog) + f"""
+        CREATE OR REPLACE MACRO {catalog}.main.try_base64_decode_binary(s) AS
+            CASE WHEN regexp_full_match(s, '([A-Za-z0-9+/]{{4}})*([A-Za-z0-9+/]{{2}}==|[A-Za-z0-9+/]{{3}}=)?')
+                 THEN from_base64(s) END;
+    """
+
+
 def main() -> None:
     port = int(sys.argv[1])
     endpoint = urlparse(os.environ["S3_ENDPOINT"])
@@ -430,6 +446,7 @@ def main() -> None:
     )
     server.shared_fs.nop_regexes = NOP_STATEMENTS
     fakesnow_transforms.show_stages = show_stages_like_snowflake
+    fakesnow_macros.creation_sql = macros_with_snowflake_functions
     uvicorn.run(app(), host=os.environ.get("FAKESNOW_HOST", "127.0.0.1"), port=port, log_level="warning")
 
 

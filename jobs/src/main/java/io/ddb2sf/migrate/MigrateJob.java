@@ -4,6 +4,7 @@ import io.ddb2sf.config.PipelineConfig;
 import io.ddb2sf.config.TableConfig;
 import io.ddb2sf.snowflake.ConnectionFactory;
 import io.ddb2sf.snowflake.Migrator;
+import io.ddb2sf.snowflake.SchemaChanges;
 import io.ddb2sf.snowflake.Transaction;
 import io.ddb2sf.snowflake.WarehouseTables;
 import java.io.PrintStream;
@@ -42,12 +43,14 @@ public final class MigrateJob {
             log.printf("migrate: %s%n", applied.isEmpty() ? "every sql/ migration was already applied" : "applied " + applied);
             WarehouseTables tables = new WarehouseTables(config.snowflake());
             List<TableConfig> chosen = only.map(name -> List.of(config.table(name))).orElse(config.tables());
+            SchemaChanges.Report columns = SchemaChanges.Report.NONE;
             for (TableConfig table : chosen) {
                 tables.ensure(c, table);
+                columns = columns.plus(new SchemaChanges(config.snowflake(), log).apply(c, table, "migrate"));
             }
             List<String> names = chosen.stream().map(TableConfig::name).toList();
             log.printf("migrate: stage and tables of %s in place%n", names);
-            return new MigrateSummary("migrate", applied, names, Duration.between(began, clock.instant()).toMillis());
+            return new MigrateSummary("migrate", applied, names, Duration.between(began, clock.instant()).toMillis(), columns);
         } catch (SQLException e) {
             throw Transaction.failed("migrate", e);
         }
