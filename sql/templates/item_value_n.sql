@@ -6,5 +6,5 @@
 -- https://docs.snowflake.com/en/sql-reference/data-types-numeric), so the pattern decides and TRY_CAST only converts
 -- (https://docs.snowflake.com/en/sql-reference/functions/try_cast). A string-held number in exponent notation is not matched
 -- and counts as a misfit (DynamoDB Local returns plain digits, 1E+125 as 126 of them; JSON numbers in _ITEM are plain).
-IFF({{row}}."_ITEM_TYPES"[{{attribute}}]::VARCHAR = 'N' AND REGEXP_LIKE({{row}}."_ITEM"[{{attribute}}]::VARCHAR, {{fits}}),
-    TRY_CAST({{row}}."_ITEM"[{{attribute}}]::VARCHAR AS {{type}}), NULL)
+IFF(s."_ITEM_TYPES"[{{attribute}}]::VARCHAR = 'N' AND REGEXP_LIKE(s."_ITEM"[{{attribute}}]::VARCHAR, {{fits}}),
+    TRY_CAST(s."_ITEM"[{{attribute}}]::VARCHAR AS {{type}}), NULL)

@@ -171,18 +171,17 @@ public final class SchemaChanges {
 
     /**
      * The typed columns as the MERGE template takes them: {@code column}, and {@code from_item}, the column's value
-     * from the source row's item ({@code s}), for landing rows whose files predate the column.
+     * from the source row's item, for landing rows whose files predate the column.
      */
     public static List<Map<String, Sql.Fragment>> mergeColumns(TableConfig table) {
         return table.typedColumns().stream()
-                .map(c -> Map.<String, Sql.Fragment>of("column", Sql.ident(c.column()), "from_item", itemValue(c, "S")))
+                .map(c -> Map.<String, Sql.Fragment>of("column", Sql.ident(c.column()), "from_item", itemValue(c)))
                 .toList();
     }
 
-    /** The column's value from the item of the row named {@code row}, typed as dynamodb/TypedValues types it. */
-    static Sql.Expr itemValue(ColumnSpec c, String row) {
+    /** The column's value from the item of the row aliased {@code s}, typed as dynamodb/TypedValues types it. */
+    static Sql.Expr itemValue(ColumnSpec c) {
         Map<String, Sql.Fragment> values = new HashMap<>();
-        values.put("row", new Sql.Name(row));
         values.put("attribute", Sql.literal(c.attribute()));
         String template = switch (c.type()) {
             case S -> "item_value_s";
@@ -216,7 +215,7 @@ public final class SchemaChanges {
         long rows = 0;
         long misfits = 0;
         for (ColumnSpec col : cols) {
-            Sql.Expr value = itemValue(col, "T");
+            Sql.Expr value = itemValue(col);
             long colMisfits;
             long colRows;
             try (PreparedStatement ps = c.prepareStatement(SqlTemplate.load("count_fill_misfits").render(Map.of(

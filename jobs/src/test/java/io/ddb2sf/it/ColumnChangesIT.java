@@ -146,7 +146,7 @@ class ColumnChangesIT {
             assertThat(Snapshots.rows(c, "SELECT * FROM \"" + t.target() + "\" ORDER BY \"_KEY\"")).isEqualTo(before);
             assertTyped(c, removed);
             assertThat(Snapshots.diff(Snapshots.source(ddb(), t.name()), Snapshots.target(c, t.target()))).isEmpty();
-            JsonNode verify = ok(removed.exec(List.of("verify", "--table", t.name(), "--config", removed.config().toString())));
+            JsonNode verify = ok(removed.exec(List.of("verify", "--table", t.name(), "--rcu-budget", "100", "--config", removed.config().toString())));
             assertThat(verify.get("drift").asBoolean()).isFalse();
             assertThat(verify.get("equal").asLong()).isEqualTo(verify.get("compared").asLong()).isPositive();
         }

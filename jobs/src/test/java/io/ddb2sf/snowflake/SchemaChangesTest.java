@@ -53,7 +53,7 @@ class SchemaChangesTest {
 
     @Test
     void shouldRenderAnItemValueAsOneExpressionWithTheAttributeQuoted() {
-        String sql = SchemaChanges.itemValue(new ColumnSpec("it's", "ITS", ColumnSpec.ScalarType.N, 2), "S").sql();
+        String sql = SchemaChanges.itemValue(new ColumnSpec("it's", "ITS", ColumnSpec.ScalarType.N, 2)).sql();
         assertThat(sql).startsWith("(IFF(").endsWith(")").doesNotContain("--").doesNotContain("\n").contains("'it''s'",
                 "AS NUMBER(38,2)");
     }
