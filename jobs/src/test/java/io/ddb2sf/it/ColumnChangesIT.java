@@ -152,6 +152,51 @@ class ColumnChangesIT {
         }
     }
 
+    /**
+     * Snowflake commits the ALTERs on their own, before the fill's transaction: a run killed inside the fill leaves the
+     * column added and empty, recorded ADDED and not FILLED, and the next run of the table fills it.
+     */
+    @Test
+    void shouldFillAColumnWhoseFillWasKilledOnTheNextRun() throws Exception {
+        t = stack.newTable("columns", "hard");
+        Fixtures.createTable(ddb(), t.name());
+        Instant base = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(5));
+        hour = new Instant[] {base};
+        Cli one = cli(KEYS);
+        Cli added = cli(KEYS + ADDED);
+        WarehouseLog warehouse = WarehouseLog.fromEnvironment();
+        try (var streams = stack.streams(); Connection c = stack.snowflake(t.schema())) {
+            hours = new SimulatedHours(streams);
+            arn = ddb().describeTable(b -> b.tableName(t.name())).table().latestStreamArn();
+            for (int i = 0; i < 12; i++) {
+                put(item(i));
+            }
+            syncHour(0, one);
+
+            long after = warehouse.last();
+            long hold = warehouse.hold("UPDATE \"" + t.target() + "\" s SET \"AMOUNT\"", Duration.ofMinutes(2));
+            Process p = added.start(List.of("migrate", "--config", added.config().toString()));
+            try {
+                JsonNode held = warehouse.await(after, e -> e.get("event").asText().equals("held")
+                        && e.get("hold").asLong() == hold, p, Duration.ofMinutes(2));
+                p.destroyForcibly().waitFor();
+                assertThat(held.get("transaction").isNull()).as("the kill landed inside the fill's transaction: %s", held).isFalse();
+                assertThat(held.get("name").asText()).startsWith("DDB2SF_COLUMNS_FILL_");
+            } finally {
+                p.destroyForcibly().waitFor();
+                warehouse.release(hold);
+            }
+            assertThat(columnTypes(c)).containsEntry("AMOUNT", "NUMBER(3)").containsEntry("landing.AMOUNT", "NUMBER(3)");
+            assertThat(changes(c)).contains("AMOUNT ADDED NUMBER(38,3)").noneMatch(r -> r.contains("FILLED"));
+            assertThat(Snapshots.count(c, t.target())).isEqualTo(12);
+
+            // The next run of any job of the table (here merge-apply of the synced hour) aborts the dead fill and fills.
+            ok(added.run("merge-apply", t.name(), hour[0].toString(), hour[0].plusSeconds(3600).toString()));
+            assertTyped(c, added);
+            assertThat(String.join("\n", changes(c))).contains("AMOUNT FILLED NUMBER(38,3) 12 ", "ACTIVE FILLED BOOLEAN 12 ");
+        }
+    }
+
     // ---- the source --------------------------------------------------------------------------------------------
 
     private DynamoDbClient ddb;
