@@ -12,6 +12,6 @@ public final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return JobRunner.run(partition, (wiring, p) -> wiring.exportJob().run(PartitionOptions.hourly(p)));
+        return JobRunner.run(partition, (wiring, table, p) -> wiring.exportJob(table).run(PartitionOptions.hourly(p)));
     }
 }

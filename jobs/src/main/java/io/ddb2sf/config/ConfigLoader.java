@@ -93,13 +93,14 @@ public final class ConfigLoader {
                 precision(aws, "aws.streamTimestampPrecision"));
 
         JsonNode stage = object(tree, "stage");
-        allowOnly(stage, "stage.", "bucket", "prefix", "partTargetMb", "rowGroupMb");
+        allowOnly(stage, "stage.", "bucket", "prefix", "partTargetMb", "rowGroupMb", "bucketOwner");
         String bucket = required(stage, "stage.bucket", "bucket");
         String prefix = optional(stage, "prefix").orElse("ddb2sf").replaceAll("^/+|/+$", "");
         PipelineConfig.Stage stageConfig = new PipelineConfig.Stage(
                 bucket, prefix,
                 integer(stage, "stage.partTargetMb", 160, 1, 4096) * MB,
-                integer(stage, "stage.rowGroupMb", 32, 1, 512) * MB);
+                integer(stage, "stage.rowGroupMb", 32, 1, 512) * MB,
+                bucketOwner(stage));
 
         JsonNode sf = object(tree, "snowflake");
         allowOnly(sf, "snowflake.", "url", "account", "user", "privateKeyFile", "privateKeyPassphrase", "password",
@@ -308,6 +309,18 @@ public final class ConfigLoader {
             errors.add(at + " is required");
         }
         return v.orElse("");
+    }
+
+    /** An AWS account id is 12 digits; a quoted YAML value keeps its leading zeros, a bare number does not. */
+    private Optional<String> bucketOwner(JsonNode stage) {
+        JsonNode v = stage.get("bucketOwner");
+        Optional<String> owner = optional(stage, "bucketOwner");
+        if (owner.isPresent() && (!v.isTextual() || !owner.get().matches("\\d{12}"))) {
+            errors.add("stage.bucketOwner must be the bucket owner's 12-digit AWS account id, quoted (e.g. '012345678901'),"
+                    + " not " + v);
+            return Optional.empty();
+        }
+        return owner;
     }
 
     private static Optional<String> optional(JsonNode node, String field) {

@@ -61,8 +61,12 @@ public final class ExportApi {
         this.maxWait = maxWait;
     }
 
-    /** Where an export goes: the stage bucket and a prefix under the table's folder. */
-    public record Destination(String bucket, String prefix) {}
+    /**
+     * Where an export goes: the stage bucket and a prefix under the table's folder.
+     *
+     * @param owner the bucket's account, when it is not the table's (stage.bucketOwner); DynamoDB requires it then
+     */
+    public record Destination(String bucket, String prefix, java.util.Optional<String> owner) {}
 
     /**
      * Starts a full export of the table as of {@code exportTime} (whole seconds), or as of now when empty (DynamoDB
@@ -171,7 +175,8 @@ public final class ExportApi {
             }
             if (d.exportStatus() == ExportStatus.FAILED) {
                 throw new JobException(ErrorCode.EXPORT_FAILED, "export " + exportArn + " FAILED: " + d.failureCode() + ": "
-                        + firstLine(d.failureMessage()) + "; fix the cause (bucket, its policy or KMS key, quota) and rerun,"
+                        + firstLine(d.failureMessage()) + "; fix the cause (bucket, its policy or KMS key, quota; a bucket of another"
+                        + " account needs stage.bucketOwner) and rerun,"
                         + " which starts a new export");
             }
             log.printf("export %s: %s after %ds%n", exportArn, d.exportStatusAsString(), waited.toSeconds());
@@ -190,6 +195,7 @@ public final class ExportApi {
 
     private ExportDescription start(String table, ExportTableToPointInTimeRequest.Builder req, Destination to, String clientToken) {
         try {
+            to.owner().ifPresent(req::s3BucketOwner);
             return dynamodb.exportTableToPointInTime(req.s3Bucket(to.bucket()).s3Prefix(to.prefix())
                     .exportFormat(ExportFormat.DYNAMODB_JSON).clientToken(clientToken).build()).exportDescription();
         } catch (PointInTimeRecoveryUnavailableException e) {
@@ -197,7 +203,8 @@ public final class ExportApi {
         } catch (SdkException e) {
             throw new JobException(ErrorCode.SOURCE_FAILED, "cannot start an export of " + table + ": " + JobException.firstLine(e)
                     + " (check the role may dynamodb:ExportTableToPointInTime and write s3://" + to.bucket() + "/" + to.prefix()
-                    + ", and that the bucket is in the account and region you meant)", e);
+                    + "; a bucket of another AWS account also needs stage.bucketOwner, its account id, and a bucket policy"
+                    + " that lets this role write there)", e);
         }
     }
 

@@ -54,7 +54,8 @@ public final class ExportJob {
      */
     static final int SHARD_READERS = 32;
 
-    private final PipelineConfig config;
+    private final TableConfig table;
+    private final PipelineConfig.Stage stage;
     private final StreamReader reader;
     private final StageStore store;
     private final StageKeys keys;
@@ -64,19 +65,20 @@ public final class ExportJob {
     private final PrintStream log;
     private final int shardReaders;
 
-    public ExportJob(PipelineConfig config, StreamReader reader, StageStore store, CheckpointStore checkpoints,
+    public ExportJob(TableConfig table, PipelineConfig.Stage stage, StreamReader reader, StageStore store, CheckpointStore checkpoints,
                      ManifestStore manifests, Clock clock, PrintStream log) {
-        this(config, reader, store, checkpoints, manifests, clock, log, SHARD_READERS);
+        this(table, stage, reader, store, checkpoints, manifests, clock, log, SHARD_READERS);
     }
 
     /** With the number of shards read at once. */
-    ExportJob(PipelineConfig config, StreamReader reader, StageStore store, CheckpointStore checkpoints,
+    ExportJob(TableConfig table, PipelineConfig.Stage stage, StreamReader reader, StageStore store, CheckpointStore checkpoints,
               ManifestStore manifests, Clock clock, PrintStream log, int shardReaders) {
         this.shardReaders = shardReaders;
-        this.config = config;
+        this.table = table;
+        this.stage = stage;
         this.reader = reader;
         this.store = store;
-        this.keys = new StageKeys(config.stage().prefix());
+        this.keys = new StageKeys(stage.prefix());
         this.checkpoints = checkpoints;
         this.manifests = manifests;
         this.clock = clock;
@@ -85,7 +87,6 @@ public final class ExportJob {
 
     public ExportSummary run(HourPartition p) {
         Instant began = clock.instant();
-        TableConfig table = config.table(p.table());
         String arn = reader.streamArn(table);
         Optional<Manifest> previous = manifests.load(p);
         Optional<CheckpointStore.Loaded> checkpoint = checkpoints.load(table.name());
@@ -104,8 +105,8 @@ public final class ExportJob {
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(shardReaders, plan.shards.size())),
                 ExportJob::readerThread);
         try (ScratchDir tmp = ScratchDir.create("ddb2sf-export-");
-             PartWriter writer = new PartWriter(store, keys, schema, p, config.stage().partTargetBytes(),
-                     config.stage().rowGroupBytes(), tmp.path())) {
+             PartWriter writer = new PartWriter(store, keys, schema, p, stage.partTargetBytes(),
+                     stage.rowGroupBytes(), tmp.path())) {
             // Every shard is read on the pool, submitted in plan order (parents first), a child only after its parent
             // finished; the rows are written here, one shard after the other in that same order, so the parts and
             // the manifest are the same bytes whatever order the reads end in.
@@ -192,7 +193,6 @@ public final class ExportJob {
     }
 
     private Plan newPlan(HourPartition p, String arn, Optional<CheckpointStore.Loaded> loaded) {
-        TableConfig table = config.table(p.table());
         Map<String, ShardPosition> from = new TreeMap<>();
         if (loaded.isPresent()) {
             Checkpoint c = loaded.get().checkpoint();

@@ -2,7 +2,6 @@ package io.ddb2sf.merge;
 
 import io.ddb2sf.ErrorCode;
 import io.ddb2sf.JobException;
-import io.ddb2sf.config.PipelineConfig;
 import io.ddb2sf.config.TableConfig;
 import io.ddb2sf.snowflake.ConnectionFactory;
 import io.ddb2sf.snowflake.Ledger;
@@ -40,16 +39,20 @@ public final class MergeJob {
     private static final DateTimeFormatter VERSION_TEXT =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
 
-    private final PipelineConfig config;
+    private final TableConfig table;
+    private final Duration streamTimestampPrecision;
     private final ConnectionFactory warehouse;
     private final Migrator migrator;
     private final Ledger ledger;
     private final Clock clock;
     private final PrintStream log;
 
-    public MergeJob(PipelineConfig config, ConnectionFactory warehouse, Migrator migrator, Ledger ledger, Clock clock,
+    /** @param streamTimestampPrecision aws.streamTimestampPrecision: dates the rows of a backfill */
+    public MergeJob(TableConfig table, Duration streamTimestampPrecision, ConnectionFactory warehouse, Migrator migrator,
+                    Ledger ledger, Clock clock,
                     PrintStream log) {
-        this.config = config;
+        this.table = table;
+        this.streamTimestampPrecision = streamTimestampPrecision;
         this.warehouse = warehouse;
         this.migrator = migrator;
         this.ledger = ledger;
@@ -59,10 +62,10 @@ public final class MergeJob {
 
     public MergeSummary run(Partition p) {
         Instant began = clock.instant();
-        TableConfig table = config.table(p.table());
+        p.requireTable(table);
         try (Connection c = warehouse.open()) {
             migrator.migrate(c);
-            SchemaChanges.Report columns = new SchemaChanges(config.snowflake(), log).apply(c, table, "merge-apply " + p.id());
+            SchemaChanges.Report columns = new SchemaChanges(log).apply(c, table, "merge-apply " + p.id());
             Ledger.Entry loaded = ledger.find(c, table.name(), p.id(), Ledger.Step.LOAD)
                     .orElseThrow(() -> new JobException(ErrorCode.NOT_LOADED, "partition " + p
                             + " is not loaded yet; run copy-load for it, then merge-apply"));
@@ -119,7 +122,7 @@ public final class MergeJob {
                 }
             }
         }
-        String version = VERSION_TEXT.format(p.version(config.aws().streamTimestampPrecision()));
+        String version = VERSION_TEXT.format(p.version(streamTimestampPrecision));
         try (PreparedStatement ps = c.prepareStatement(SqlTemplate.load("insert_full_refresh_removes").render(Map.of(
                 "target", Sql.ident(table.targetTable()),
                 "landing", Sql.ident(table.landingTable()),

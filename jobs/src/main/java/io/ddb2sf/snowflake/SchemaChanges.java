@@ -3,7 +3,6 @@ package io.ddb2sf.snowflake;
 import io.ddb2sf.ErrorCode;
 import io.ddb2sf.JobException;
 import io.ddb2sf.config.ColumnSpec;
-import io.ddb2sf.config.PipelineConfig;
 import io.ddb2sf.config.TableConfig;
 import java.io.PrintStream;
 import java.sql.Connection;
@@ -91,11 +90,9 @@ public final class SchemaChanges {
         }
     }
 
-    private final PipelineConfig.Snowflake config;
     private final PrintStream log;
 
-    public SchemaChanges(PipelineConfig.Snowflake config, PrintStream log) {
-        this.config = config;
+    public SchemaChanges(PrintStream log) {
         this.log = log;
     }
 
@@ -257,8 +254,7 @@ public final class SchemaChanges {
     private Map<String, Existing> columns(Connection c, String tableName) throws SQLException {
         Map<String, Existing> out = new LinkedHashMap<>();
         try (PreparedStatement ps = c.prepareStatement(SqlTemplate.load("table_columns").render())) {
-            ps.setString(1, config.schema());
-            ps.setString(2, tableName);
+            ps.setString(1, tableName);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     int scale = rs.getInt(3);

@@ -71,6 +71,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldTakeTheStageBucketsOwnerOnlyAsAQuotedTwelveDigitAccountId() throws Exception {
+        assertThat(load(VALID, Map.of()).stage().bucketOwner()).isEmpty();
+        String owned = VALID.replace("stage: {bucket: b}", "stage: {bucket: b, bucketOwner: '012345678901'}");
+        assertThat(load(owned, Map.of()).stage().bucketOwner()).contains("012345678901");
+        for (String bad : new String[] {"12345678901", "'1234567890123'", "'acct-1'"}) {
+            assertThatThrownBy(() -> load(VALID.replace("stage: {bucket: b}", "stage: {bucket: b, bucketOwner: " + bad + "}"), Map.of()))
+                    .isInstanceOf(JobException.class)
+                    .hasMessageContaining("stage.bucketOwner must be the bucket owner's 12-digit AWS account id, quoted");
+        }
+    }
+
+    @Test
     void shouldWaitTenSecondsAtAnIdleOpenShardUnlessTheConfigSaysOtherwise() throws Exception {
         assertThat(load(VALID, Map.of()).stream().openShardIdleWait()).isEqualTo(java.time.Duration.ofSeconds(10));
         assertThat(load(VALID + "stream: {openShardIdleWait: PT2S}\n", Map.of()).stream().openShardIdleWait())
