@@ -118,7 +118,7 @@ final class BackfillStage {
                 return false;
             }
             Instant windowEnd = c.map(Checkpoint::windowEnd).orElse(clock.instant().truncatedTo(ChronoUnit.HOURS));
-            SortedMap<String, ShardPosition> shards = c.isPresent() && c.get().streamArn().equals(arn)
+            SortedMap<String, ShardPosition> shards = c.isPresent() && arn.equals(c.get().streamArn())
                     ? readablePositions(arn, c.get().shards()) : new TreeMap<>();
             try {
                 checkpoints.advance(table.name(), new Checkpoint(arn, windowEnd, shards, p.snapshotId()), current);

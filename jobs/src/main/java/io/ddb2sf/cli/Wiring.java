@@ -9,6 +9,7 @@ import io.ddb2sf.config.TableConfig;
 import io.ddb2sf.ddbexport.ExportApi;
 import io.ddb2sf.dynamodb.StreamReader;
 import io.ddb2sf.export.ExportJob;
+import io.ddb2sf.export.IncrementalExportSource;
 import io.ddb2sf.load.LoadJob;
 import io.ddb2sf.merge.MergeJob;
 import io.ddb2sf.migrate.MigrateJob;
@@ -49,6 +50,14 @@ import software.amazon.awssdk.services.s3.S3Client;
  * aws.maxAttempts; everything else fails the job at once and is left to the scheduler's retry.
  */
 public final class Wiring implements AutoCloseable {
+    /**
+     * How often export-increment polls an hour's incremental export, and how long at most: past that the job fails
+     * (DDB2SF-1021) leaving the export running, and the scheduler's retry adopts it. Inside the hourly DAG's 45-minute
+     * timeout of export_increment (with the 10 minutes it may first wait for point-in-time recovery), so the job ends
+     * with its own message rather than being killed.
+     */
+    static final Duration INCREMENTAL_EXPORT_POLL = Duration.ofSeconds(20);
+    static final Duration INCREMENTAL_EXPORT_WAIT = Duration.ofMinutes(30);
     private final PipelineConfig config;
     private final PrintStream log;
     private final UnaryOperator<DynamoDbStreamsClient> streamsView;
@@ -90,7 +99,16 @@ public final class Wiring implements AutoCloseable {
     }
 
     public ExportJob exportJob(TableConfig table) {
-        return new ExportJob(table, config.stage(), streamReader(), stage(), checkpoints(), manifests(), clock, log);
+        return exportJob(table, INCREMENTAL_EXPORT_POLL, INCREMENTAL_EXPORT_WAIT);
+    }
+
+    /** export-increment, polling an incremental export every {@code pollEvery} for at most {@code maxWait}. */
+    public ExportJob exportJob(TableConfig table, Duration pollEvery, Duration maxWait) {
+        ExportApi api = new ExportApi(dynamodb(), clock, Thread::sleep, log, pollEvery, maxWait);
+        IncrementalExportSource incremental = new IncrementalExportSource(config.stage(), precision(), dynamodb(), api,
+                stage(), checkpoints(), manifests(), json, clock, log);
+        return new ExportJob(table, config.stage(), streamReader(), stage(), checkpoints(), manifests(), clock, log,
+                incremental);
     }
 
     public BackfillJob backfillJob(TableConfig table) {

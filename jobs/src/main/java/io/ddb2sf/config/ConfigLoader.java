@@ -160,7 +160,7 @@ public final class ConfigLoader {
                 continue;
             }
             allowOnly(t, at + ".", "name", "targetTable", "keys", "columns", "deletes", "keepOldImage",
-                    "landingRetention");
+                    "landingRetention", "source");
             String name = required(t, at + ".name", "name");
             if (name.isEmpty()) {
                 continue;
@@ -198,7 +198,8 @@ public final class ConfigLoader {
                 errors.add(at + ".keepOldImage must be true or false, not '" + keepOldNode.asText() + "'");
             }
             boolean keepOld = keepOldNode.asBoolean(false);
-            tables.add(new TableConfig(name, target, keys, columns, mode, keepOld, retention(t, at + ".landingRetention")));
+            tables.add(new TableConfig(name, target, keys, columns, mode, keepOld, retention(t, at + ".landingRetention"),
+                    source(t, at + ".source")));
         }
         sharedSnowflakeTables(tables);
         return tables;
@@ -421,6 +422,18 @@ public final class ConfigLoader {
             errors.add(at + " '" + v.get() + "' must be a duration from PT0S to P3650D, like P30D (the default) or PT72H");
             return TableConfig.DEFAULT_LANDING_RETENTION;
         }
+    }
+
+    /** stream (the default) or incremental-export. */
+    private TableConfig.ChangeSource source(JsonNode node, String at) {
+        String v = optional(node, "source").orElse(TableConfig.ChangeSource.STREAM.configName());
+        for (TableConfig.ChangeSource s : TableConfig.ChangeSource.values()) {
+            if (s.configName().equals(v)) {
+                return s;
+            }
+        }
+        errors.add(at + " must be stream or incremental-export, not '" + v + "'");
+        return TableConfig.ChangeSource.STREAM;
     }
 
     private static List<ColumnSpec> concat(List<ColumnSpec> a, List<ColumnSpec> b) {

@@ -97,6 +97,31 @@ public final class ExportApi {
         return pitr(table).latest();
     }
 
+    /**
+     * Waits, at most {@code maxWait}, until the table can be exported up to {@code t}: LatestRestorableDateTime "is
+     * typically 5 minutes before the current time" (API_PointInTimeRecoveryDescription,
+     * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PointInTimeRecoveryDescription.html), so an
+     * hour that just ended can be exported only minutes later. Returns at once when {@code t} is still ahead of the
+     * clock: no wait makes such a window exportable, and {@link #startIncremental} refuses it.
+     */
+    public void awaitRestorable(String table, Instant t, Duration maxWait) {
+        Instant start = clock.instant();
+        for (Instant latest = pitr(table).latest(); latest.isBefore(t) && !t.isAfter(start); latest = pitr(table).latest()) {
+            Duration waited = Duration.between(start, clock.instant());
+            if (waited.compareTo(maxWait) >= 0) {
+                return;
+            }
+            log.printf("export of %s: point-in-time recovery reaches %s, not yet %s; waiting%n", table, latest, t);
+            try {
+                sleeper.sleep(pollEvery);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new JobException(ErrorCode.SOURCE_FAILED, "interrupted waiting for point-in-time recovery of " + table
+                        + "; rerun");
+            }
+        }
+    }
+
     /** Starts an incremental export of [from, to) in {@code view}; the window is validated first. */
     public ExportDescription startIncremental(String table, Instant from, Instant toTime, ExportViewType view, Destination to,
                                               String clientToken) {

@@ -64,15 +64,29 @@ public final class ExportJob {
     private final Clock clock;
     private final PrintStream log;
     private final int shardReaders;
+    private final Optional<IncrementalExportSource> incremental;
 
     public ExportJob(TableConfig table, PipelineConfig.Stage stage, StreamReader reader, StageStore store, CheckpointStore checkpoints,
                      ManifestStore manifests, Clock clock, PrintStream log) {
-        this(table, stage, reader, store, checkpoints, manifests, clock, log, SHARD_READERS);
+        this(table, stage, reader, store, checkpoints, manifests, clock, log, SHARD_READERS, Optional.empty());
+    }
+
+    /** With the incremental-export source, which a table configured with {@code source: incremental-export} needs. */
+    public ExportJob(TableConfig table, PipelineConfig.Stage stage, StreamReader reader, StageStore store, CheckpointStore checkpoints,
+                     ManifestStore manifests, Clock clock, PrintStream log, IncrementalExportSource incremental) {
+        this(table, stage, reader, store, checkpoints, manifests, clock, log, SHARD_READERS, Optional.of(incremental));
     }
 
     /** With the number of shards read at once. */
     ExportJob(TableConfig table, PipelineConfig.Stage stage, StreamReader reader, StageStore store, CheckpointStore checkpoints,
               ManifestStore manifests, Clock clock, PrintStream log, int shardReaders) {
+        this(table, stage, reader, store, checkpoints, manifests, clock, log, shardReaders, Optional.empty());
+    }
+
+    private ExportJob(TableConfig table, PipelineConfig.Stage stage, StreamReader reader, StageStore store,
+                      CheckpointStore checkpoints, ManifestStore manifests, Clock clock, PrintStream log, int shardReaders,
+                      Optional<IncrementalExportSource> incremental) {
+        this.incremental = incremental;
         this.shardReaders = shardReaders;
         this.table = table;
         this.stage = stage;
@@ -87,9 +101,13 @@ public final class ExportJob {
 
     public ExportSummary run(HourPartition p) {
         Instant began = clock.instant();
-        String arn = reader.streamArn(table);
         Optional<Manifest> previous = manifests.load(p);
         Optional<CheckpointStore.Loaded> checkpoint = checkpoints.load(table.name());
+        if (IncrementalExportSource.exports(table, previous)) {
+            return incremental.orElseThrow(() -> new IllegalStateException("no incremental-export source wired"))
+                    .run(table, p, previous, checkpoint);
+        }
+        String arn = reader.streamArn(table);
 
         Plan plan = previous.map(m -> rerunPlan(p, m, arn)).orElseGet(() -> newPlan(p, arn, checkpoint));
         if (p.end().isAfter(clock.instant())) {
@@ -196,7 +214,7 @@ public final class ExportJob {
         Map<String, ShardPosition> from = new TreeMap<>();
         if (loaded.isPresent()) {
             Checkpoint c = loaded.get().checkpoint();
-            if (!c.streamArn().equals(arn)) {
+            if (!c.fromIncrementalExport() && !c.streamArn().equals(arn)) {
                 throw new JobException(ErrorCode.STREAM_REPLACED, "the stream of " + table.name() + " was replaced ("
                         + c.streamArn() + " -> " + arn + "): changes made while no stream ran are missing. " + recovery(table, p));
             }
@@ -210,7 +228,9 @@ public final class ExportJob {
                         + table.name() + " is already at " + c.windowEnd() + ": its changes were exported with a later"
                         + " partition. Nothing to redo; if the manifest was deleted by mistake, backfill: " + backfillCommand(table));
             }
-            from.putAll(c.shards());
+            // Back from incremental exports: no positions, the stream starts again where they ended.
+            from.putAll(c.fromIncrementalExport() ? new StreamRestart(reader, clock, log).positions(table, arn, p, c.windowEnd())
+                    : c.shards());
         }
         List<Shard> shards = reader.shards(arn);
         Set<String> live = new HashSet<>();
@@ -264,7 +284,9 @@ public final class ExportJob {
 
     private JobException gap(TableConfig table, HourPartition p, String what) {
         return new JobException(ErrorCode.STREAM_GAP, "stream gap in " + table.name() + ": " + what
-                + "; changes are missing. " + recovery(table, p));
+                + "; changes are missing. " + recovery(table, p) + ". Or, if point-in-time recovery is on, close the gap"
+                + " without a backfill: set source: incremental-export for " + table.name() + ", rerun this hour and the"
+                + " later ones, and set source: stream again once they are within the last 23 hours");
     }
 
     /**

@@ -184,6 +184,19 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> load(text, Map.of())).hasMessageContaining("keepOldImage must be true or false, not 'sometimes'");
     }
 
+    @Test
+    void shouldReadTheChangeSourceOfEachTableStreamUnlessTold() throws Exception {
+        assertThat(load(VALID, Map.of()).table("orders").source()).isEqualTo(TableConfig.ChangeSource.STREAM);
+        String exports = VALID.replace("deletes: soft", "deletes: soft\n    source: incremental-export");
+        assertThat(load(exports, Map.of()).table("orders").source()).isEqualTo(TableConfig.ChangeSource.INCREMENTAL_EXPORT);
+        String stream = VALID.replace("deletes: soft", "deletes: soft\n    source: stream");
+        assertThat(load(stream, Map.of()).table("orders").source()).isEqualTo(TableConfig.ChangeSource.STREAM);
+        String bad = VALID.replace("deletes: soft", "deletes: soft\n    source: export");
+        assertThatThrownBy(() -> load(bad, Map.of())).isInstanceOf(JobException.class)
+                .hasMessageContaining("tables[0].source must be stream or incremental-export, not 'export'")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+    }
+
     private PipelineConfig load(String yaml, Map<String, String> env) throws Exception {
         Path file = dir.resolve("c.yaml");
         Files.writeString(file, yaml);
