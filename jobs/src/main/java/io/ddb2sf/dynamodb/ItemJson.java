@@ -205,6 +205,10 @@ public final class ItemJson {
         values.append('"').append(Base64.getEncoder().encodeToString(b.asByteArrayUnsafe())).append('"');
     }
 
+    private static boolean isPlain(char c) {
+        return c >= 0x20 && c != '"' && c != '\\';
+    }
+
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
     /**
@@ -213,11 +217,19 @@ public final class ItemJson {
      * everything else as is.
      */
     static StringBuilder string(String s, StringBuilder out) {
+        int first = 0;
+        while (first < s.length() && isPlain(s.charAt(first))) {
+            first++;
+        }
+        if (first == s.length()) {
+            // Most strings need no escape: appended whole, which copies arrays instead of going char by char.
+            return out.append('"').append(s).append('"');
+        }
         out.append('"');
         int clean = 0;
-        for (int i = 0; i < s.length(); i++) {
+        for (int i = first; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c >= 0x20 && c != '"' && c != '\\') {
+            if (isPlain(c)) {
                 continue;
             }
             out.append(s, clean, i);
