@@ -7,8 +7,10 @@ import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import org.apache.avro.Conversions;
 import org.apache.avro.Schema;
@@ -22,6 +24,7 @@ import org.apache.parquet.hadoop.api.WriteSupport;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.LocalOutputFile;
 import org.apache.parquet.io.OutputFile;
+import org.apache.parquet.io.PositionOutputStream;
 
 /**
  * Streams change rows into Parquet parts of about the target size and uploads each part as soon as it is closed,
@@ -42,6 +45,7 @@ public final class PartWriter implements AutoCloseable {
     private final int firstIndex;
     private ParquetWriter<ChangeRow> current;
     private Path currentFile;
+    private HashedFile currentHash;
     private String currentKey;
     private long currentRows;
 
@@ -121,7 +125,8 @@ public final class PartWriter implements AutoCloseable {
         currentFile = tmpDir.resolve(String.format("part-%05d.parquet", written.size()));
         PlainParquetConfiguration conf = new PlainParquetConfiguration();
         conf.set("parquet.avro.write-old-list-structure", "false");
-        current = new Builder(new LocalOutputFile(currentFile), schema, conf)
+        currentHash = new HashedFile(new LocalOutputFile(currentFile));
+        current = new Builder(currentHash, schema, conf)
                 .withConf(conf)
                 .withCompressionCodec(CompressionCodecName.SNAPPY)
                 // Values unique per row gain nothing from a dictionary, and trying one costs CPU on every page; the
@@ -142,10 +147,75 @@ public final class PartWriter implements AutoCloseable {
         }
         current.close();
         current = null;
-        StageStore.StoredObject stored = store.putFile(currentKey, currentFile);
+        StageStore.StoredObject stored = store.putFile(currentKey, currentFile, currentHash.sha256());
         written.add(new Manifest.FileEntry(stored.key(), stored.size(), stored.sha256(), currentRows));
         Files.deleteIfExists(currentFile);
         currentFile = null;
+    }
+
+    /** The part's local file, hashed as Parquet writes it, so its sha-256 costs no second read of the file. */
+    private static final class HashedFile implements OutputFile {
+        private final OutputFile file;
+        private final MessageDigest digest = StageStore.sha256Digest();
+
+        HashedFile(OutputFile file) {
+            this.file = file;
+        }
+
+        String sha256() {
+            return HexFormat.of().formatHex(digest.digest());
+        }
+
+        @Override
+        public PositionOutputStream create(long blockSizeHint) throws IOException {
+            return hashed(file.create(blockSizeHint));
+        }
+
+        @Override
+        public PositionOutputStream createOrOverwrite(long blockSizeHint) throws IOException {
+            return hashed(file.createOrOverwrite(blockSizeHint));
+        }
+
+        @Override
+        public boolean supportsBlockSize() {
+            return file.supportsBlockSize();
+        }
+
+        @Override
+        public long defaultBlockSize() {
+            return file.defaultBlockSize();
+        }
+
+        private PositionOutputStream hashed(PositionOutputStream out) {
+            return new PositionOutputStream() {
+                @Override
+                public long getPos() throws IOException {
+                    return out.getPos();
+                }
+
+                @Override
+                public void write(int b) throws IOException {
+                    out.write(b);
+                    digest.update((byte) b);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    out.write(b, off, len);
+                    digest.update(b, off, len);
+                }
+
+                @Override
+                public void flush() throws IOException {
+                    out.flush();
+                }
+
+                @Override
+                public void close() throws IOException {
+                    out.close();
+                }
+            };
+        }
     }
 
     /** A Parquet writer of change rows through {@link ChangeRowWriteSupport}. */

@@ -49,14 +49,18 @@ class PartWriterTest {
         long rowGroupBytes = 256 << 10;
 
         InMemoryS3 s3 = new InMemoryS3();
+        List<Manifest.FileEntry> parts;
         Files.createDirectories(tmp.resolve("parts"));
         try (PartWriter writer = new PartWriter(new StageStore(s3, "stage"), new StageKeys("ddb2sf"), schema, partition,
                 Long.MAX_VALUE, rowGroupBytes, tmp.resolve("parts"))) {
             rows.forEach(r -> writer.write(r, ChangeRow.paddedSequence("1")));
-            assertThat(writer.finish()).hasSize(1);
+            parts = writer.finish();
         }
         Map<String, byte[]> objects = s3.snapshot();
+        assertThat(parts).hasSize(1);
         assertThat(objects).hasSize(1);
+        assertThat(parts.get(0).sha256()).as("the sha-256 hashed while writing is the stored object's")
+                .isEqualTo(StageStore.sha256(objects.values().iterator().next()));
 
         Path reference = tmp.resolve("reference.parquet");
         try (ParquetWriter<GenericRecord> avro = avroWriter(reference, schema, rowGroupBytes)) {
