@@ -18,7 +18,9 @@ old: changes may be trimmed from the stream before they are exported) or late (h
 
 **dynamodb_to_snowflake_backfill** (trigger it with the form) scans a whole table within a read budget, on several
 pods, then loads and merges that snapshot. Use it for a new table, and after a stream gap (with "reset checkpoint").
-Its scans have their own pool, so a big backfill never holds up the hourly exports.
+Its scans have their own pool, so a big backfill never holds up the hourly exports. With source "export" it converts
+a DynamoDB export of the table instead (point-in-time recovery must be on): no read capacity, no read budget; the
+export's files are spread over the pods.
 
 **dynamodb_to_snowflake_verify** compares, every day, a sample of each table's items with their analytics rows
 (`ddb2sf verify`); its task fails on drift. Trigger it with the form to verify one table, or more of it.
@@ -33,7 +35,7 @@ import pendulum
 from airflow.sdk import CronDataIntervalTimetable, CronTriggerTimetable, Param, dag, task
 
 from ddb2sf_airflow.jobs import DEFAULT_ARGS, VERIFY_FAILURES, WATCHDOG_FAILURES, job
-from ddb2sf_airflow.plan import (backfill_scans, configured_tables, hourly_dag_id, k8s_label, snapshot_id,
+from ddb2sf_airflow.plan import (backfill_id, backfill_scans, configured_tables, hourly_dag_id, k8s_label,
                                  verify_runs)
 from ddb2sf_airflow.settings import Settings
 
@@ -154,6 +156,11 @@ def hourly_sync(table: str):
             type="string", title="Table", minLength=3, maxLength=255, pattern=r"^[A-Za-z0-9_.-]+$",
             **({"enum": TABLES} if TABLES else {}),
             description="The DynamoDB table to copy whole, as named in the ddb2sf config."),
+        "source": Param(
+            "scan", type="string", title="Source", enum=["scan", "export"],
+            description="scan: a parallel Scan within the read budget below. export: a DynamoDB export of the table"
+                        " to the stage bucket (point-in-time recovery must be on), converted on the pods; reads no"
+                        " capacity, so the budget and the segments are ignored."),
         "capacity_share": Param(
             0.25, type="number", title="Capacity share", minimum=0.01, maximum=1,
             description="Share of the table's provisioned read capacity the whole backfill may use, split evenly"
@@ -166,7 +173,7 @@ def hourly_sync(table: str):
             description="Parallel Scan segments. About one per 2 GB of table is a good start."),
         "pods": Param(
             2, type="integer", title="Pods", minimum=1, maximum=64,
-            description="Pods the segments are spread over (at most one per segment)."),
+            description="Pods the segments (or the export's data files) are spread over (at most one per segment)."),
         "reset_checkpoint": Param(
             False, type="boolean", title="Reset stream checkpoint",
             description="After a stream gap or a replaced stream: when the backfill starts (once, however often"
@@ -181,7 +188,7 @@ def hourly_sync(table: str):
 def dynamodb_to_snowflake_backfill():
     @task(retries=0)
     def plan(params=None, dag_run=None, ti=None) -> list[dict]:
-        snapshot = params.get("snapshot") or snapshot_id(dag_run.run_after)
+        snapshot = params.get("snapshot") or backfill_id(params, dag_run.run_after)
         ti.xcom_push(key="snapshot", value=snapshot)
         return backfill_scans(params, snapshot)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import yaml
@@ -52,6 +52,18 @@ def snapshot_id(started: datetime) -> str:
     return started.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
+# An export backfill exports the table as of its id, which must lie inside point-in-time recovery's window, and
+# "LatestRestorableDateTime is typically 5 minutes before the current time" (Amazon DynamoDB API Reference,
+# PointInTimeRecoveryDescription): the id of a new export backfill is this long before the trigger.
+EXPORT_LAG = timedelta(minutes=15)
+
+
+def backfill_id(params: dict, started: datetime) -> str:
+    """The id of a new backfill triggered at `started`: the scan's start, or for `source: export` the time it exports
+    the table as of, 15 minutes earlier (point-in-time recovery trails the clock by minutes)."""
+    return snapshot_id(started - EXPORT_LAG if params.get("source") == "export" else started)
+
+
 def segment_groups(total_segments: int, pods: int) -> list[list[int]]:
     """Segments 0..total-1 dealt round-robin onto at most `pods` pods, so that every pod gets a fair share."""
     if total_segments < 1 or pods < 1:
@@ -61,15 +73,21 @@ def segment_groups(total_segments: int, pods: int) -> list[list[int]]:
 
 
 def backfill_scans(params: dict, snapshot: str) -> list[dict]:
-    """One scan per pod: its arguments and labels. The read budget is split evenly between the pods."""
-    groups = segment_groups(int(params["total_segments"]), int(params["pods"]))
+    """One scan per pod: its arguments and labels. The read budget is split evenly between the pods. With
+    `source: export` the pods convert one DynamoDB export instead (the job deals its data files over them: file i to
+    pod i mod pods), reading no capacity, so no read budget is passed."""
+    export = params.get("source") == "export"
+    total = int(params["pods"]) if export else int(params["total_segments"])
+    groups = segment_groups(total, int(params["pods"]))
     table = params["table"]
     scans = []
     for group in groups:
         args = ["backfill", "--table", table, "--backfill", snapshot,
-                "--total-segments", str(params["total_segments"]),
+                "--total-segments", str(total),
                 "--segment", ",".join(map(str, group))]
-        if params.get("rcu_budget"):
+        if export:
+            args += ["--source", "export"]
+        elif params.get("rcu_budget"):
             args += ["--rcu-budget", _number(float(params["rcu_budget"]) / len(groups))]
         else:
             args += ["--capacity-share", _number(float(params["capacity_share"]) / len(groups))]

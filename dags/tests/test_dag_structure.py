@@ -233,13 +233,17 @@ def test_backfill_form_accepts_a_sensible_request_and_rejects_bad_ones(dags):
     ok = copy.deepcopy(params)
     ok.update({"table": "weird.table-name", "capacity_share": 0.5, "pods": 4, "snapshot": "20261124T101500Z"})
     ok.validate()
+    assert params.get_param("source").value == "scan"
+    ok.update({"source": "export"})
+    ok.validate()
     from airflow.sdk.exceptions import ParamValidationError
 
     # Each bad value must be refused by the field it was put in, for the rule that field declares.
     for field, bad, rule in [("capacity_share", 0, "minimum"), ("capacity_share", 1.5, "maximum"),
                              ("total_segments", 0, "minimum"), ("pods", 0, "minimum"),
                              ("rcu_budget", -5, "exclusiveMinimum"), ("snapshot", "yesterday", "pattern"),
-                             ("table", "not_configured", "enum"), ("reset_checkpoint", "yes", "type")]:
+                             ("table", "not_configured", "enum"), ("reset_checkpoint", "yes", "type"),
+                             ("source", "dump", "enum")]:
         p = copy.deepcopy(params)
         with pytest.raises(ParamValidationError,
                            match=rf"(?s)^Invalid input for param {field}: .*Failed validating '{rule}'") as e:

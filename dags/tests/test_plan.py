@@ -10,7 +10,8 @@ import pendulum
 import pytest
 from conftest import write_config
 from ddb2sf_airflow.jobs import failure_message
-from ddb2sf_airflow.plan import backfill_scans, configured_tables, k8s_label, segment_groups, snapshot_id
+from ddb2sf_airflow.plan import (backfill_id, backfill_scans, configured_tables, k8s_label, segment_groups,
+                                 snapshot_id)
 from ddb2sf_airflow.settings import Settings
 
 
@@ -24,6 +25,24 @@ def test_the_read_budget_is_split_between_pods():
     scans = backfill_scans({"table": "orders", "total_segments": 4, "pods": 4, "capacity_share": 0.5,
                             "rcu_budget": None, "reset_checkpoint": True}, "20261124T101500Z")
     assert [s["arguments"][-3:] for s in scans] == [["--capacity-share", "0.125", "--reset-checkpoint"]] * 4
+
+
+def test_an_export_backfill_deals_the_export_over_the_pods_without_a_read_budget():
+    scans = backfill_scans({"table": "orders", "source": "export", "total_segments": 8, "pods": 3,
+                            "capacity_share": 0.5, "rcu_budget": 100, "reset_checkpoint": True}, "20261124T100000Z")
+    assert [s["arguments"] for s in scans] == [
+        ["backfill", "--table", "orders", "--backfill", "20261124T100000Z", "--total-segments", "3", "--segment", str(i),
+         "--source", "export", "--reset-checkpoint"] for i in range(3)]
+    scan = backfill_scans({"table": "orders", "source": "scan", "total_segments": 2, "pods": 1, "capacity_share": 0.5,
+                           "rcu_budget": None, "reset_checkpoint": False}, "20261124T100000Z")
+    assert "--source" not in scan[0]["arguments"]
+
+
+def test_a_new_export_backfill_is_as_of_a_time_point_in_time_recovery_already_covers():
+    triggered = pendulum.datetime(2026, 11, 24, 10, 15, 0, tz="UTC")
+    assert backfill_id({"source": "scan"}, triggered) == "20261124T101500Z"
+    assert backfill_id({}, triggered) == "20261124T101500Z"
+    assert backfill_id({"source": "export"}, triggered) == "20261124T100000Z"
 
 
 def test_snapshot_id_is_the_utc_start_in_the_jobs_format():

@@ -53,7 +53,8 @@ import software.amazon.awssdk.services.dynamodb.model.TableDescription;
 public final class BackfillJob {
     private static final Duration PROGRESS_EVERY = Duration.ofSeconds(10);
 
-    private final PipelineConfig config;
+    private final TableConfig table;
+    private final PipelineConfig.Stage stageConfig;
     private final DynamoDbClient dynamodb;
     private final StageStore store;
     private final StageKeys keys;
@@ -61,13 +62,16 @@ public final class BackfillJob {
     private final Clock clock;
     private final PrintStream log;
 
-    public BackfillJob(PipelineConfig config, DynamoDbClient dynamodb, StreamReader streams, StageStore store,
-                       ManifestStore manifests, CheckpointStore checkpoints, ObjectMapper json, Clock clock, PrintStream log) {
-        this.config = config;
+    /** @param streamTimestampPrecision aws.streamTimestampPrecision: dates the snapshot's rows */
+    public BackfillJob(TableConfig table, PipelineConfig.Stage stageConfig, Duration streamTimestampPrecision,
+                       DynamoDbClient dynamodb, StreamReader streams, StageStore store, ManifestStore manifests,
+                       CheckpointStore checkpoints, ObjectMapper json, Clock clock, PrintStream log) {
+        this.table = table;
+        this.stageConfig = stageConfig;
         this.dynamodb = dynamodb;
         this.store = store;
-        this.keys = new StageKeys(config.stage().prefix());
-        this.stage = new BackfillStage(config, streams, store, manifests, checkpoints, json, clock, log);
+        this.keys = new StageKeys(stageConfig.prefix());
+        this.stage = new BackfillStage(streamTimestampPrecision, streams, store, keys, manifests, checkpoints, json, clock, log);
         this.clock = clock;
         this.log = log;
     }
@@ -79,7 +83,7 @@ public final class BackfillJob {
     public BackfillSummary run(Plan plan, ReadBudget.Sleeper sleeper) {
         Instant began = clock.instant();
         BackfillPartition p = plan.partition();
-        TableConfig table = config.table(p.table());
+        p.requireTable(table);
         TableDescription description = KeySchema.describe(dynamodb, table);
         ReadBudget budget = new ReadBudget(ReadBudget.unitsFor(plan.rcuBudget(), plan.capacityShare(), description),
                 System::nanoTime, sleeper);
@@ -169,8 +173,8 @@ public final class BackfillJob {
         SegmentState[] state = {initial};
         double[] rcu = {initial.consumedRcu()};
         try (ScratchDir tmp = ScratchDir.create("ddb2sf-backfill-" + segment + "-");
-             PartWriter writer = new PartWriter(store, keys, schema, p, config.stage().partTargetBytes(),
-                     config.stage().rowGroupBytes(), tmp.path(), initial.parts().size())) {
+             PartWriter writer = new PartWriter(store, keys, schema, p, stageConfig.partTargetBytes(),
+                     stageConfig.rowGroupBytes(), tmp.path(), initial.parts().size())) {
             scan.scan(segment, fromJson(initial.lastEvaluatedKey()), (items, next, cost) -> {
                 rcu[0] += cost;
                 for (Map<String, AttributeValue> item : items) {

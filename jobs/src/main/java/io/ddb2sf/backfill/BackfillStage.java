@@ -3,7 +3,6 @@ package io.ddb2sf.backfill;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ddb2sf.ErrorCode;
 import io.ddb2sf.JobException;
-import io.ddb2sf.config.PipelineConfig;
 import io.ddb2sf.config.TableConfig;
 import io.ddb2sf.ddbexport.ExportRows;
 import io.ddb2sf.dynamodb.StreamReader;
@@ -20,6 +19,7 @@ import io.ddb2sf.stage.StageStore;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -39,7 +39,7 @@ import software.amazon.awssdk.services.dynamodb.model.Shard;
  * last, and the one-time restart of the stream checkpoint.
  */
 final class BackfillStage {
-    private final PipelineConfig config;
+    private final Duration streamTimestampPrecision;
     private final StreamReader streams;
     private final StageStore store;
     private final StageKeys keys;
@@ -49,12 +49,12 @@ final class BackfillStage {
     private final Clock clock;
     private final PrintStream log;
 
-    BackfillStage(PipelineConfig config, StreamReader streams, StageStore store, ManifestStore manifests,
-                  CheckpointStore checkpoints, ObjectMapper json, Clock clock, PrintStream log) {
-        this.config = config;
+    BackfillStage(Duration streamTimestampPrecision, StreamReader streams, StageStore store, StageKeys keys,
+                  ManifestStore manifests, CheckpointStore checkpoints, ObjectMapper json, Clock clock, PrintStream log) {
+        this.streamTimestampPrecision = streamTimestampPrecision;
         this.streams = streams;
         this.store = store;
-        this.keys = new StageKeys(config.stage().prefix());
+        this.keys = keys;
         this.manifests = manifests;
         this.checkpoints = checkpoints;
         this.records = new JsonStore(store, json);
@@ -64,7 +64,7 @@ final class BackfillStage {
 
     /** The converter of items to snapshot rows of this backfill: one for the scan and the export routes alike. */
     ExportRows snapshotRows(TableConfig table, BackfillPartition p) {
-        return ExportRows.snapshot(table, p.id(), p.version(config.aws().streamTimestampPrecision()));
+        return ExportRows.snapshot(table, p.id(), p.version(streamTimestampPrecision));
     }
 
     /**
@@ -87,7 +87,7 @@ final class BackfillStage {
         }
         files.sort(Comparator.comparing(Manifest.FileEntry::key));
         long rows = rows(files);
-        Instant version = p.version(config.aws().streamTimestampPrecision());
+        Instant version = p.version(streamTimestampPrecision);
         Manifest m = new Manifest(Manifest.FORMAT_VERSION, table.name(), p.id(), version, version,
                 new Manifest.Source(source, null, new TreeMap<>(), new TreeMap<>()), schema.fingerprint(), files,
                 new Manifest.Totals(files.size(), rows, files.stream().mapToLong(Manifest.FileEntry::size).sum()),
@@ -118,7 +118,7 @@ final class BackfillStage {
                 return false;
             }
             Instant windowEnd = c.map(Checkpoint::windowEnd).orElse(clock.instant().truncatedTo(ChronoUnit.HOURS));
-            SortedMap<String, ShardPosition> shards = c.isPresent() && c.get().streamArn().equals(arn)
+            SortedMap<String, ShardPosition> shards = c.isPresent() && arn.equals(c.get().streamArn())
                     ? readablePositions(arn, c.get().shards()) : new TreeMap<>();
             try {
                 checkpoints.advance(table.name(), new Checkpoint(arn, windowEnd, shards, p.snapshotId()), current);

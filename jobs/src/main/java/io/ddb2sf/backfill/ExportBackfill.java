@@ -51,7 +51,8 @@ public final class ExportBackfill {
     /** DynamoDB Streams keeps records 24 hours; an hour less leaves room for the backfill's own run. */
     private static final Duration STREAM_RETENTION = Duration.ofHours(23);
 
-    private final PipelineConfig config;
+    private final TableConfig table;
+    private final PipelineConfig.Stage stageConfig;
     private final DynamoDbClient dynamodb;
     private final ExportApi api;
     private final StageStore store;
@@ -61,15 +62,18 @@ public final class ExportBackfill {
     private final Clock clock;
     private final PrintStream log;
 
-    public ExportBackfill(PipelineConfig config, DynamoDbClient dynamodb, StreamReader streams, ExportApi api, StageStore store,
+    /** @param streamTimestampPrecision aws.streamTimestampPrecision: dates the snapshot's rows */
+    public ExportBackfill(TableConfig table, PipelineConfig.Stage stageConfig, Duration streamTimestampPrecision,
+                          DynamoDbClient dynamodb, StreamReader streams, ExportApi api, StageStore store,
                           ManifestStore manifests, CheckpointStore checkpoints, ObjectMapper json, Clock clock, PrintStream log) {
-        this.config = config;
+        this.table = table;
+        this.stageConfig = stageConfig;
         this.dynamodb = dynamodb;
         this.api = api;
         this.store = store;
-        this.keys = new StageKeys(config.stage().prefix());
+        this.keys = new StageKeys(stageConfig.prefix());
         this.records = new JsonStore(store, json);
-        this.stage = new BackfillStage(config, streams, store, manifests, checkpoints, json, clock, log);
+        this.stage = new BackfillStage(streamTimestampPrecision, streams, store, keys, manifests, checkpoints, json, clock, log);
         this.clock = clock;
         this.log = log;
     }
@@ -89,16 +93,18 @@ public final class ExportBackfill {
 
     public BackfillSummary run(Plan plan) {
         Instant began = clock.instant();
-        TableConfig table = config.table(plan.table());
+        if (!plan.table().equals(table.name())) {
+            throw new IllegalArgumentException("a plan of " + plan.table() + " for the backfill of " + table.name());
+        }
         String tableArn = KeySchema.describe(dynamodb, table).tableArn();
         Adopted export = plan.exportArn().isPresent() ? adopt(plan, tableArn) : startOrResume(plan, table, tableArn);
         BackfillPartition p = export.partition();
         log.printf("backfill %s: from export %s (pods %s of %d); resume with --backfill %s%n", p, export.arn(), plan.pods(),
                 plan.totalPods(), p.snapshotId());
         ExportDescription done = awaitCompleted(export);
-        if (!config.stage().bucket().equals(done.s3Bucket())) {
+        if (!stageConfig.bucket().equals(done.s3Bucket())) {
             throw new JobException(ErrorCode.EXPORT_MISMATCH, "export " + export.arn() + " is in bucket " + done.s3Bucket()
-                    + ", not the stage bucket " + config.stage().bucket() + "; export to the stage bucket (or leave out"
+                    + ", not the stage bucket " + stageConfig.bucket() + "; export to the stage bucket (or leave out"
                     + " --export-arn and let the backfill start one)");
         }
         ExportSource source = ExportSource.of(store);
@@ -151,8 +157,8 @@ public final class ExportBackfill {
         // The part names carry the file's index: a rerun of the file writes the same keys, and its parts can be found.
         String position = String.format("%05d", i);
         try (ScratchDir tmp = ScratchDir.create("ddb2sf-export-" + i + "-");
-             PartWriter writer = new PartWriter(store, keys, schema, p, config.stage().partTargetBytes(),
-                     config.stage().rowGroupBytes(), tmp.path())) {
+             PartWriter writer = new PartWriter(store, keys, schema, p, stageConfig.partTargetBytes(),
+                     stageConfig.rowGroupBytes(), tmp.path())) {
             List<Manifest.FileEntry> parts;
             try {
                 file.rows(source, rows, misfits, row -> {
@@ -232,7 +238,8 @@ public final class ExportBackfill {
                 api.latestExportable(table.name())));
         Optional<JsonStore.Stored<ExportState>> recorded = readState(p);
         if (recorded.isEmpty()) {
-            ExportApi.Destination to = new ExportApi.Destination(config.stage().bucket(), keys.backfillExports(table.name()));
+            ExportApi.Destination to = new ExportApi.Destination(stageConfig.bucket(), keys.backfillExports(table.name()),
+                    stageConfig.bucketOwner());
             ExportDescription d = api.startFull(table.name(), Optional.of(p.snapshot()), to, clientToken(p, ""));
             if (d.exportStatus() == ExportStatus.FAILED) {
                 // The token still names the export that failed (DynamoDB keeps a token 8 hours): ask with a new one.

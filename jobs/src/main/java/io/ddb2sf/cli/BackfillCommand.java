@@ -85,7 +85,7 @@ public final class BackfillCommand implements Callable<Integer> {
         }
         BackfillJob.Plan plan = new BackfillJob.Plan(partition, mine, scan.totalSegments, workers, budget,
                 scan.capacityShare, resetCheckpoint);
-        return JobRunner.run(options.config, table, wiring -> wiring.backfillJob().run(plan,
+        return JobRunner.run(options.config, table, (wiring, t) -> wiring.backfillJob(t).run(plan,
                 nanos -> Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000))));
     }
 
@@ -101,7 +101,7 @@ public final class BackfillCommand implements Callable<Integer> {
         ExportBackfill.Plan plan = new ExportBackfill.Plan(options.table, partition, Optional.ofNullable(exportArn),
                 scan.segments(null), scan.totalSegments, resetCheckpoint);
         return JobRunner.run(options.config, options.table,
-                wiring -> wiring.exportBackfill(EXPORT_POLL, exportWait).run(plan));
+                (wiring, t) -> wiring.exportBackfill(t, EXPORT_POLL, exportWait).run(plan));
     }
 
     private static JobException usage(String message) {

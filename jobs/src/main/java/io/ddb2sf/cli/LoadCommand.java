@@ -12,6 +12,6 @@ public final class LoadCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return JobRunner.run(partition, (wiring, p) -> wiring.loadJob().run(p));
+        return JobRunner.run(partition, (wiring, table, p) -> wiring.loadJob(table).run(p));
     }
 }

@@ -12,6 +12,6 @@ public final class MergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return JobRunner.run(partition, (wiring, p) -> wiring.mergeJob().run(p));
+        return JobRunner.run(partition, (wiring, table, p) -> wiring.mergeJob(table).run(p));
     }
 }

@@ -1,6 +1,7 @@
 package io.ddb2sf.cli;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,8 +22,8 @@ public final class MigrateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (table != null) {
-            return JobRunner.run(config, table, wiring -> wiring.migrateJob().run(java.util.Optional.of(table)));
+            return JobRunner.run(config, table, (wiring, t) -> wiring.migrateJob(List.of(t)).run());
         }
-        return JobRunner.run(config, wiring -> wiring.migrateJob().run(java.util.Optional.empty()));
+        return JobRunner.run(config, wiring -> wiring.migrateJob(wiring.tables()).run());
     }
 }

@@ -13,6 +13,6 @@ public final class PruneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return JobRunner.run(table.config, table.table, wiring -> wiring.pruneJob().run(table.table));
+        return JobRunner.run(table.config, table.table, (wiring, t) -> wiring.pruneJob(t).run());
     }
 }

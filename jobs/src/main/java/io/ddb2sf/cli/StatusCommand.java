@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import io.ddb2sf.Json;
 import io.ddb2sf.config.ConfigLoader;
 import io.ddb2sf.config.PipelineConfig;
+import io.ddb2sf.config.TableConfig;
 import io.ddb2sf.status.StatusReport;
 import io.ddb2sf.status.StatusText;
 import io.ddb2sf.status.TableStatus;
@@ -12,7 +13,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
-import java.util.Optional;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -53,10 +54,12 @@ public final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws JsonProcessingException {
         PipelineConfig cfg = new ConfigLoader(System.getenv()).load(config);
+        List<String> tables = table == null ? cfg.tables().stream().map(TableConfig::name).toList()
+                : List.of(cfg.table(table).name());
         Thresholds limits = new Thresholds(maxCheckpointAge, maxUnmergedAge, lookback);
         StatusReport report;
         try (Wiring wiring = new Wiring(cfg, System.err)) {
-            report = wiring.statusJob().run(Optional.ofNullable(table), limits);
+            report = wiring.statusJob(tables).run(limits);
         }
         if (json) {
             System.out.println(Json.mapper().writeValueAsString(report));

@@ -1,6 +1,5 @@
 package io.ddb2sf.cli;
 
-
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -14,10 +13,10 @@ public final class SyncCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return JobRunner.run(partition, (wiring, p) -> new SyncSummary("sync", p.id(),
-                wiring.exportJob().run(PartitionOptions.hourly(p)),
+        return JobRunner.run(partition, (wiring, table, p) -> new SyncSummary("sync", p.id(),
+                wiring.exportJob(table).run(PartitionOptions.hourly(p)),
                 wiring.validateJob().run(p),
-                wiring.loadJob().run(p),
-                wiring.mergeJob().run(p)));
+                wiring.loadJob(table).run(p),
+                wiring.mergeJob(table).run(p)));
     }
 }

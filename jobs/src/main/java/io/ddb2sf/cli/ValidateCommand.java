@@ -12,6 +12,6 @@ public final class ValidateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return JobRunner.run(partition, (wiring, p) -> wiring.validateJob().run(p));
+        return JobRunner.run(partition, (wiring, table, p) -> wiring.validateJob().run(p));
     }
 }

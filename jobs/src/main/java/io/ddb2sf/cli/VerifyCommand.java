@@ -35,7 +35,7 @@ public final class VerifyCommand implements Callable<Integer> {
         }
         VerifyJob.Plan plan = new VerifyJob.Plan(options.table, scan.segments(sampleSegments == null ? null
                 : spread(sampleSegments, total)), total, scan.rcuBudget(), scan.capacityShare);
-        return JobRunner.run(options.config, options.table, wiring -> wiring.verifyJob().run(plan,
+        return JobRunner.run(options.config, options.table, (wiring, t) -> wiring.verifyJob(t).run(plan,
                 nanos -> Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000))));
     }
 

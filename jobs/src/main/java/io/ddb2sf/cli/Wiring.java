@@ -5,20 +5,26 @@ import io.ddb2sf.Json;
 import io.ddb2sf.backfill.BackfillJob;
 import io.ddb2sf.backfill.ExportBackfill;
 import io.ddb2sf.config.PipelineConfig;
+import io.ddb2sf.config.TableConfig;
 import io.ddb2sf.ddbexport.ExportApi;
 import io.ddb2sf.dynamodb.StreamReader;
 import io.ddb2sf.export.ExportJob;
+import io.ddb2sf.export.IncrementalExportSource;
 import io.ddb2sf.load.LoadJob;
 import io.ddb2sf.merge.MergeJob;
 import io.ddb2sf.migrate.MigrateJob;
+import io.ddb2sf.prune.PruneJob;
 import io.ddb2sf.snowflake.Ledger;
 import io.ddb2sf.snowflake.Migrator;
 import io.ddb2sf.snowflake.SnowflakeConnections;
+import io.ddb2sf.snowflake.WarehouseTables;
 import io.ddb2sf.stage.CheckpointStore;
 import io.ddb2sf.stage.ManifestStore;
 import io.ddb2sf.stage.StageKeys;
 import io.ddb2sf.stage.StageStore;
+import io.ddb2sf.status.StatusJob;
 import io.ddb2sf.validate.ValidateJob;
+import io.ddb2sf.verify.VerifyJob;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Duration;
@@ -44,6 +50,14 @@ import software.amazon.awssdk.services.s3.S3Client;
  * aws.maxAttempts; everything else fails the job at once and is left to the scheduler's retry.
  */
 public final class Wiring implements AutoCloseable {
+    /**
+     * How often export-increment polls an hour's incremental export, and how long at most: past that the job fails
+     * (DDB2SF-1021) leaving the export running, and the scheduler's retry adopts it. Inside the hourly DAG's 45-minute
+     * timeout of export_increment (with the 10 minutes it may first wait for point-in-time recovery), so the job ends
+     * with its own message rather than being killed.
+     */
+    static final Duration INCREMENTAL_EXPORT_POLL = Duration.ofSeconds(20);
+    static final Duration INCREMENTAL_EXPORT_WAIT = Duration.ofMinutes(30);
     private final PipelineConfig config;
     private final PrintStream log;
     private final UnaryOperator<DynamoDbStreamsClient> streamsView;
@@ -79,18 +93,32 @@ public final class Wiring implements AutoCloseable {
         this.dynamodbView = dynamodbView;
     }
 
-    public ExportJob exportJob() {
-        return new ExportJob(config, streamReader(), stage(), checkpoints(), manifests(), clock, log);
+    /** The configured tables. */
+    public List<TableConfig> tables() {
+        return config.tables();
     }
 
-    public BackfillJob backfillJob() {
-        return new BackfillJob(config, scans(), streamReader(), stage(), manifests(), checkpoints(), json, clock, log);
+    public ExportJob exportJob(TableConfig table) {
+        return exportJob(table, INCREMENTAL_EXPORT_POLL, INCREMENTAL_EXPORT_WAIT);
+    }
+
+    /** export-increment, polling an incremental export every {@code pollEvery} for at most {@code maxWait}. */
+    public ExportJob exportJob(TableConfig table, Duration pollEvery, Duration maxWait) {
+        ExportApi api = new ExportApi(dynamodb(), clock, Thread::sleep, log, pollEvery, maxWait);
+        IncrementalExportSource incremental = new IncrementalExportSource(config.stage(), precision(), dynamodb(), api,
+                stage(), checkpoints(), manifests(), json, clock, log);
+        return new ExportJob(table, config.stage(), streamReader(), stage(), checkpoints(), manifests(), clock, log,
+                incremental);
+    }
+
+    public BackfillJob backfillJob(TableConfig table) {
+        return new BackfillJob(table, config.stage(), precision(), scans(), streamReader(), stage(), manifests(), checkpoints(), json, clock, log);
     }
 
     /** backfill --source export, polling the export every {@code pollEvery} for at most {@code maxWait}. */
-    public ExportBackfill exportBackfill(Duration pollEvery, Duration maxWait) {
+    public ExportBackfill exportBackfill(TableConfig table, Duration pollEvery, Duration maxWait) {
         ExportApi api = new ExportApi(dynamodb(), clock, Thread::sleep, log, pollEvery, maxWait);
-        return new ExportBackfill(config, dynamodb(), streamReader(), api, stage(), manifests(), checkpoints(), json, clock, log);
+        return new ExportBackfill(table, config.stage(), precision(), dynamodb(), streamReader(), api, stage(), manifests(), checkpoints(), json, clock, log);
     }
 
     private DynamoDbClient dynamodb() {
@@ -145,39 +173,54 @@ public final class Wiring implements AutoCloseable {
         return new ValidateJob(stage(), keys(), manifests(), clock, log);
     }
 
-    public LoadJob loadJob() {
-        return new LoadJob(config, manifests(), new SnowflakeConnections(config.snowflake()), Migrator.fromClasspath(),
+    public LoadJob loadJob(TableConfig table) {
+        return new LoadJob(table, keys(), manifests(), warehouseTables(), warehouse(), Migrator.fromClasspath(),
                 new Ledger(), clock, log);
     }
 
-    public MigrateJob migrateJob() {
-        return new MigrateJob(config, new SnowflakeConnections(config.snowflake()), Migrator.fromClasspath(), clock, log);
+    public MigrateJob migrateJob(List<TableConfig> tables) {
+        return new MigrateJob(tables, warehouseTables(), warehouse(), Migrator.fromClasspath(), clock, log);
     }
 
-    public MergeJob mergeJob() {
-        return new MergeJob(config, new SnowflakeConnections(config.snowflake()), Migrator.fromClasspath(), new Ledger(),
-                clock, log);
+    public MergeJob mergeJob(TableConfig table) {
+        return new MergeJob(table, precision(), warehouse(), Migrator.fromClasspath(), new Ledger(), clock, log);
     }
 
-    public io.ddb2sf.prune.PruneJob pruneJob() {
-        return new io.ddb2sf.prune.PruneJob(config, new SnowflakeConnections(config.snowflake()), Migrator.fromClasspath(),
-                new Ledger(), clock, log);
+    public PruneJob pruneJob(TableConfig table) {
+        return new PruneJob(table, warehouseTables(), warehouse(), Migrator.fromClasspath(), new Ledger(), clock, log);
     }
 
-    public io.ddb2sf.status.StatusJob statusJob() {
-        return new io.ddb2sf.status.StatusJob(config, stage(), keys(), checkpoints(), new SnowflakeConnections(config.snowflake()),
-                json, clock);
+    public StatusJob statusJob(List<String> tables) {
+        return new StatusJob(tables, config.snowflake().database() + "." + config.snowflake().schema(), stage(), keys(),
+                checkpoints(), warehouse(), json, clock);
     }
 
-    public io.ddb2sf.verify.VerifyJob verifyJob() {
-        return new io.ddb2sf.verify.VerifyJob(config, scans(), streamReader(), checkpoints(), manifests(),
-                new SnowflakeConnections(config.snowflake()), new Ledger(), clock, log);
+    public VerifyJob verifyJob(TableConfig table) {
+        return new VerifyJob(table, scans(), streamReader(), checkpoints(), manifests(),
+                warehouse(), new Ledger(), clock, log);
+    }
+
+    private SnowflakeConnections warehouse() {
+        return new SnowflakeConnections(config.snowflake());
+    }
+
+    private WarehouseTables warehouseTables() {
+        return new WarehouseTables(config.snowflake());
+    }
+
+    /** aws.streamTimestampPrecision: dates a backfill's rows. */
+    private Duration precision() {
+        return config.aws().streamTimestampPrecision();
     }
 
     private StageStore stage() {
         if (stage == null) {
+            // The stage bucket may be in another region than the table (DynamoDB exports there too); the SDK then
+            // follows S3's redirect once and remembers the bucket's region ("Cross-Region access for Amazon S3",
+            // https://docs.aws.amazon.com/sdk-for-java/latest/developer-guide/s3-cross-region.html).
             S3Client s3 = track(S3Client.builder()
                     .region(Region.of(config.aws().region()))
+                    .crossRegionAccessEnabled(true)
                     .applyMutation(b -> config.aws().s3Endpoint().ifPresent(e -> b.endpointOverride(e).forcePathStyle(true)))
                     .overrideConfiguration(retries()).build());
             stage = new StageStore(s3, config.stage().bucket());

@@ -93,13 +93,14 @@ public final class ConfigLoader {
                 precision(aws, "aws.streamTimestampPrecision"));
 
         JsonNode stage = object(tree, "stage");
-        allowOnly(stage, "stage.", "bucket", "prefix", "partTargetMb", "rowGroupMb");
+        allowOnly(stage, "stage.", "bucket", "prefix", "partTargetMb", "rowGroupMb", "bucketOwner");
         String bucket = required(stage, "stage.bucket", "bucket");
         String prefix = optional(stage, "prefix").orElse("ddb2sf").replaceAll("^/+|/+$", "");
         PipelineConfig.Stage stageConfig = new PipelineConfig.Stage(
                 bucket, prefix,
                 integer(stage, "stage.partTargetMb", 160, 1, 4096) * MB,
-                integer(stage, "stage.rowGroupMb", 32, 1, 512) * MB);
+                integer(stage, "stage.rowGroupMb", 32, 1, 512) * MB,
+                bucketOwner(stage));
 
         JsonNode sf = object(tree, "snowflake");
         allowOnly(sf, "snowflake.", "url", "account", "user", "privateKeyFile", "privateKeyPassphrase", "password",
@@ -159,7 +160,7 @@ public final class ConfigLoader {
                 continue;
             }
             allowOnly(t, at + ".", "name", "targetTable", "keys", "columns", "deletes", "keepOldImage",
-                    "landingRetention");
+                    "landingRetention", "source");
             String name = required(t, at + ".name", "name");
             if (name.isEmpty()) {
                 continue;
@@ -197,7 +198,8 @@ public final class ConfigLoader {
                 errors.add(at + ".keepOldImage must be true or false, not '" + keepOldNode.asText() + "'");
             }
             boolean keepOld = keepOldNode.asBoolean(false);
-            tables.add(new TableConfig(name, target, keys, columns, mode, keepOld, retention(t, at + ".landingRetention")));
+            tables.add(new TableConfig(name, target, keys, columns, mode, keepOld, retention(t, at + ".landingRetention"),
+                    source(t, at + ".source")));
         }
         sharedSnowflakeTables(tables);
         return tables;
@@ -310,6 +312,18 @@ public final class ConfigLoader {
         return v.orElse("");
     }
 
+    /** An AWS account id is 12 digits; a quoted YAML value keeps its leading zeros, a bare number does not. */
+    private Optional<String> bucketOwner(JsonNode stage) {
+        JsonNode v = stage.get("bucketOwner");
+        Optional<String> owner = optional(stage, "bucketOwner");
+        if (owner.isPresent() && (!v.isTextual() || !owner.get().matches("\\d{12}"))) {
+            errors.add("stage.bucketOwner must be the bucket owner's 12-digit AWS account id, quoted (e.g. '012345678901'),"
+                    + " not " + v);
+            return Optional.empty();
+        }
+        return owner;
+    }
+
     private static Optional<String> optional(JsonNode node, String field) {
         JsonNode v = node.get(field);
         return v == null || v.isNull() || v.asText().isBlank() ? Optional.empty() : Optional.of(v.asText().trim());
@@ -408,6 +422,18 @@ public final class ConfigLoader {
             errors.add(at + " '" + v.get() + "' must be a duration from PT0S to P3650D, like P30D (the default) or PT72H");
             return TableConfig.DEFAULT_LANDING_RETENTION;
         }
+    }
+
+    /** stream (the default) or incremental-export. */
+    private TableConfig.ChangeSource source(JsonNode node, String at) {
+        String v = optional(node, "source").orElse(TableConfig.ChangeSource.STREAM.configName());
+        for (TableConfig.ChangeSource s : TableConfig.ChangeSource.values()) {
+            if (s.configName().equals(v)) {
+                return s;
+            }
+        }
+        errors.add(at + " must be stream or incremental-export, not '" + v + "'");
+        return TableConfig.ChangeSource.STREAM;
     }
 
     private static List<ColumnSpec> concat(List<ColumnSpec> a, List<ColumnSpec> b) {

@@ -36,8 +36,15 @@ public record PipelineConfig(Aws aws, Stage stage, Snowflake snowflake, List<Tab
      * @param prefix        key prefix under which each table has its folder, no leading or trailing slash
      * @param partTargetBytes a Parquet part is closed once it reaches this size
      * @param rowGroupBytes   Parquet row group size; bounds the writer's memory
+     * @param bucketOwner   the 12-digit id of the AWS account that owns the bucket, when it is not the account of the
+     *                      table: DynamoDB exports to "any Amazon S3 bucket you have write permission for. The destination
+     *                      bucket doesn't need to be in the same Region or have the same owner as the source table", and
+     *                      "S3BucketOwner is a required parameter when exporting to a S3 bucket in another account"
+     *                      (DynamoDB developer guide, Requesting a table export,
+     *                      https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/S3DataExport_Requesting.html;
+     *                      API reference, ExportTableToPointInTime)
      */
-    public record Stage(String bucket, String prefix, long partTargetBytes, long rowGroupBytes) {}
+    public record Stage(String bucket, String prefix, long partTargetBytes, long rowGroupBytes, Optional<String> bucketOwner) {}
 
     /**
      * @param openShardIdleWait how long export-increment keeps polling an open shard that gives only empty pages

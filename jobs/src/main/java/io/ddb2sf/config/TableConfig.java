@@ -14,6 +14,7 @@ import java.util.List;
  * @param deleteMode    what a REMOVE does to the analytics row
  * @param keepOldImage  whether change rows carry the old image too
  * @param landingRetention how long merged partitions keep their rows in the landing table before prune deletes them
+ * @param source        where export-increment reads an hour's changes from
  */
 public record TableConfig(
         String name,
@@ -22,9 +23,29 @@ public record TableConfig(
         List<ColumnSpec> columns,
         DeleteMode deleteMode,
         boolean keepOldImage,
-        Duration landingRetention) {
+        Duration landingRetention,
+        ChangeSource source) {
 
     public enum DeleteMode { HARD, SOFT }
+
+    /**
+     * Where export-increment reads an hour's changes: the table's stream (the default), or a DynamoDB incremental
+     * export of the hour (point-in-time recovery, no read capacity, no stream reader).
+     */
+    public enum ChangeSource {
+        STREAM("stream"), INCREMENTAL_EXPORT("incremental-export");
+
+        private final String configName;
+
+        ChangeSource(String configName) {
+            this.configName = configName;
+        }
+
+        /** The name in the config file, the manifest and the checkpoint. */
+        public String configName() {
+            return configName;
+        }
+    }
 
     /** The landing retention when the config names none: a month of hours to rerun without reloading from the stage. */
     public static final Duration DEFAULT_LANDING_RETENTION = Duration.ofDays(30);
@@ -32,6 +53,11 @@ public record TableConfig(
     public TableConfig {
         keys = List.copyOf(keys);
         columns = List.copyOf(columns);
+    }
+
+    public TableConfig(String name, String targetTable, List<ColumnSpec> keys, List<ColumnSpec> columns, DeleteMode deleteMode,
+                       boolean keepOldImage, Duration landingRetention) {
+        this(name, targetTable, keys, columns, deleteMode, keepOldImage, landingRetention, ChangeSource.STREAM);
     }
 
     public TableConfig(String name, String targetTable, List<ColumnSpec> keys, List<ColumnSpec> columns, DeleteMode deleteMode,

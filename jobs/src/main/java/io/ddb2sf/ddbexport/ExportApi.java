@@ -61,8 +61,12 @@ public final class ExportApi {
         this.maxWait = maxWait;
     }
 
-    /** Where an export goes: the stage bucket and a prefix under the table's folder. */
-    public record Destination(String bucket, String prefix) {}
+    /**
+     * Where an export goes: the stage bucket and a prefix under the table's folder.
+     *
+     * @param owner the bucket's account, when it is not the table's (stage.bucketOwner); DynamoDB requires it then
+     */
+    public record Destination(String bucket, String prefix, java.util.Optional<String> owner) {}
 
     /**
      * Starts a full export of the table as of {@code exportTime} (whole seconds), or as of now when empty (DynamoDB
@@ -91,6 +95,31 @@ public final class ExportApi {
      */
     public Instant latestExportable(String table) {
         return pitr(table).latest();
+    }
+
+    /**
+     * Waits, at most {@code maxWait}, until the table can be exported up to {@code t}: LatestRestorableDateTime "is
+     * typically 5 minutes before the current time" (API_PointInTimeRecoveryDescription,
+     * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PointInTimeRecoveryDescription.html), so an
+     * hour that just ended can be exported only minutes later. Returns at once when {@code t} is still ahead of the
+     * clock: no wait makes such a window exportable, and {@link #startIncremental} refuses it.
+     */
+    public void awaitRestorable(String table, Instant t, Duration maxWait) {
+        Instant start = clock.instant();
+        for (Instant latest = pitr(table).latest(); latest.isBefore(t) && !t.isAfter(start); latest = pitr(table).latest()) {
+            Duration waited = Duration.between(start, clock.instant());
+            if (waited.compareTo(maxWait) >= 0) {
+                return;
+            }
+            log.printf("export of %s: point-in-time recovery reaches %s, not yet %s; waiting%n", table, latest, t);
+            try {
+                sleeper.sleep(pollEvery);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new JobException(ErrorCode.SOURCE_FAILED, "interrupted waiting for point-in-time recovery of " + table
+                        + "; rerun");
+            }
+        }
     }
 
     /** Starts an incremental export of [from, to) in {@code view}; the window is validated first. */
@@ -171,7 +200,8 @@ public final class ExportApi {
             }
             if (d.exportStatus() == ExportStatus.FAILED) {
                 throw new JobException(ErrorCode.EXPORT_FAILED, "export " + exportArn + " FAILED: " + d.failureCode() + ": "
-                        + firstLine(d.failureMessage()) + "; fix the cause (bucket, its policy or KMS key, quota) and rerun,"
+                        + firstLine(d.failureMessage()) + "; fix the cause (bucket, its policy or KMS key, quota; a bucket of another"
+                        + " account needs stage.bucketOwner) and rerun,"
                         + " which starts a new export");
             }
             log.printf("export %s: %s after %ds%n", exportArn, d.exportStatusAsString(), waited.toSeconds());
@@ -190,6 +220,7 @@ public final class ExportApi {
 
     private ExportDescription start(String table, ExportTableToPointInTimeRequest.Builder req, Destination to, String clientToken) {
         try {
+            to.owner().ifPresent(req::s3BucketOwner);
             return dynamodb.exportTableToPointInTime(req.s3Bucket(to.bucket()).s3Prefix(to.prefix())
                     .exportFormat(ExportFormat.DYNAMODB_JSON).clientToken(clientToken).build()).exportDescription();
         } catch (PointInTimeRecoveryUnavailableException e) {
@@ -197,7 +228,8 @@ public final class ExportApi {
         } catch (SdkException e) {
             throw new JobException(ErrorCode.SOURCE_FAILED, "cannot start an export of " + table + ": " + JobException.firstLine(e)
                     + " (check the role may dynamodb:ExportTableToPointInTime and write s3://" + to.bucket() + "/" + to.prefix()
-                    + ", and that the bucket is in the account and region you meant)", e);
+                    + "; a bucket of another AWS account also needs stage.bucketOwner, its account id, and a bucket policy"
+                    + " that lets this role write there)", e);
         }
     }
 

@@ -134,6 +134,19 @@ public final class StreamReader {
         return shards;
     }
 
+    /**
+     * When the stream was created: DescribeStream's CreationRequestDateTime ("The date and time when the request to
+     * create this stream was issued", API_streams_StreamDescription); empty when the service leaves it out.
+     */
+    public java.util.Optional<Instant> createdAt(String streamArn) {
+        try {
+            return java.util.Optional.ofNullable(streams.describeStream(b -> b.streamArn(streamArn)).streamDescription()
+                    .creationRequestDateTime());
+        } catch (SdkException e) {
+            throw sourceFailed("describe stream " + streamArn, e);
+        }
+    }
+
     /** Whether a shard can still be read after {@code afterSequence}: false once those records were trimmed. */
     public boolean readableAfter(String streamArn, String shardId, String afterSequence) {
         try {

@@ -54,7 +54,8 @@ public final class ExportJob {
      */
     static final int SHARD_READERS = 32;
 
-    private final PipelineConfig config;
+    private final TableConfig table;
+    private final PipelineConfig.Stage stage;
     private final StreamReader reader;
     private final StageStore store;
     private final StageKeys keys;
@@ -63,20 +64,35 @@ public final class ExportJob {
     private final Clock clock;
     private final PrintStream log;
     private final int shardReaders;
+    private final Optional<IncrementalExportSource> incremental;
 
-    public ExportJob(PipelineConfig config, StreamReader reader, StageStore store, CheckpointStore checkpoints,
+    public ExportJob(TableConfig table, PipelineConfig.Stage stage, StreamReader reader, StageStore store, CheckpointStore checkpoints,
                      ManifestStore manifests, Clock clock, PrintStream log) {
-        this(config, reader, store, checkpoints, manifests, clock, log, SHARD_READERS);
+        this(table, stage, reader, store, checkpoints, manifests, clock, log, SHARD_READERS, Optional.empty());
+    }
+
+    /** With the incremental-export source, which a table configured with {@code source: incremental-export} needs. */
+    public ExportJob(TableConfig table, PipelineConfig.Stage stage, StreamReader reader, StageStore store, CheckpointStore checkpoints,
+                     ManifestStore manifests, Clock clock, PrintStream log, IncrementalExportSource incremental) {
+        this(table, stage, reader, store, checkpoints, manifests, clock, log, SHARD_READERS, Optional.of(incremental));
     }
 
     /** With the number of shards read at once. */
-    ExportJob(PipelineConfig config, StreamReader reader, StageStore store, CheckpointStore checkpoints,
+    ExportJob(TableConfig table, PipelineConfig.Stage stage, StreamReader reader, StageStore store, CheckpointStore checkpoints,
               ManifestStore manifests, Clock clock, PrintStream log, int shardReaders) {
+        this(table, stage, reader, store, checkpoints, manifests, clock, log, shardReaders, Optional.empty());
+    }
+
+    private ExportJob(TableConfig table, PipelineConfig.Stage stage, StreamReader reader, StageStore store,
+                      CheckpointStore checkpoints, ManifestStore manifests, Clock clock, PrintStream log, int shardReaders,
+                      Optional<IncrementalExportSource> incremental) {
+        this.incremental = incremental;
         this.shardReaders = shardReaders;
-        this.config = config;
+        this.table = table;
+        this.stage = stage;
         this.reader = reader;
         this.store = store;
-        this.keys = new StageKeys(config.stage().prefix());
+        this.keys = new StageKeys(stage.prefix());
         this.checkpoints = checkpoints;
         this.manifests = manifests;
         this.clock = clock;
@@ -85,10 +101,13 @@ public final class ExportJob {
 
     public ExportSummary run(HourPartition p) {
         Instant began = clock.instant();
-        TableConfig table = config.table(p.table());
-        String arn = reader.streamArn(table);
         Optional<Manifest> previous = manifests.load(p);
         Optional<CheckpointStore.Loaded> checkpoint = checkpoints.load(table.name());
+        if (IncrementalExportSource.exports(table, previous)) {
+            return incremental.orElseThrow(() -> new IllegalStateException("no incremental-export source wired"))
+                    .run(table, p, previous, checkpoint);
+        }
+        String arn = reader.streamArn(table);
 
         Plan plan = previous.map(m -> rerunPlan(p, m, arn)).orElseGet(() -> newPlan(p, arn, checkpoint));
         if (p.end().isAfter(clock.instant())) {
@@ -104,8 +123,8 @@ public final class ExportJob {
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(shardReaders, plan.shards.size())),
                 ExportJob::readerThread);
         try (ScratchDir tmp = ScratchDir.create("ddb2sf-export-");
-             PartWriter writer = new PartWriter(store, keys, schema, p, config.stage().partTargetBytes(),
-                     config.stage().rowGroupBytes(), tmp.path())) {
+             PartWriter writer = new PartWriter(store, keys, schema, p, stage.partTargetBytes(),
+                     stage.rowGroupBytes(), tmp.path())) {
             // Every shard is read on the pool, submitted in plan order (parents first), a child only after its parent
             // finished; the rows are written here, one shard after the other in that same order, so the parts and
             // the manifest are the same bytes whatever order the reads end in.
@@ -192,11 +211,10 @@ public final class ExportJob {
     }
 
     private Plan newPlan(HourPartition p, String arn, Optional<CheckpointStore.Loaded> loaded) {
-        TableConfig table = config.table(p.table());
         Map<String, ShardPosition> from = new TreeMap<>();
         if (loaded.isPresent()) {
             Checkpoint c = loaded.get().checkpoint();
-            if (!c.streamArn().equals(arn)) {
+            if (!c.fromIncrementalExport() && !c.streamArn().equals(arn)) {
                 throw new JobException(ErrorCode.STREAM_REPLACED, "the stream of " + table.name() + " was replaced ("
                         + c.streamArn() + " -> " + arn + "): changes made while no stream ran are missing. " + recovery(table, p));
             }
@@ -210,7 +228,9 @@ public final class ExportJob {
                         + table.name() + " is already at " + c.windowEnd() + ": its changes were exported with a later"
                         + " partition. Nothing to redo; if the manifest was deleted by mistake, backfill: " + backfillCommand(table));
             }
-            from.putAll(c.shards());
+            // Back from incremental exports: no positions, the stream starts again where they ended.
+            from.putAll(c.fromIncrementalExport() ? new StreamRestart(reader, clock, log).positions(table, arn, p, c.windowEnd())
+                    : c.shards());
         }
         List<Shard> shards = reader.shards(arn);
         Set<String> live = new HashSet<>();
@@ -264,7 +284,9 @@ public final class ExportJob {
 
     private JobException gap(TableConfig table, HourPartition p, String what) {
         return new JobException(ErrorCode.STREAM_GAP, "stream gap in " + table.name() + ": " + what
-                + "; changes are missing. " + recovery(table, p));
+                + "; changes are missing. " + recovery(table, p) + ". Or, if point-in-time recovery is on, close the gap"
+                + " without a backfill: set source: incremental-export for " + table.name() + ", rerun this hour and the"
+                + " later ones, and set source: stream again once they are within the last 23 hours");
     }
 
     /**

@@ -2,7 +2,6 @@ package io.ddb2sf.load;
 
 import io.ddb2sf.ErrorCode;
 import io.ddb2sf.JobException;
-import io.ddb2sf.config.PipelineConfig;
 import io.ddb2sf.config.TableConfig;
 import io.ddb2sf.snowflake.ConnectionFactory;
 import io.ddb2sf.snowflake.Ledger;
@@ -37,7 +36,8 @@ public final class LoadJob {
     /** Snowflake accepts at most 1,000 files in one COPY's FILES list. */
     static final int FILES_PER_COPY = 1000;
 
-    private final PipelineConfig config;
+    private final TableConfig table;
+    private final WarehouseTables tables;
     private final ManifestStore manifests;
     private final StageKeys keys;
     private final ConnectionFactory warehouse;
@@ -46,11 +46,12 @@ public final class LoadJob {
     private final Clock clock;
     private final PrintStream log;
 
-    public LoadJob(PipelineConfig config, ManifestStore manifests, ConnectionFactory warehouse, Migrator migrator,
-                   Ledger ledger, Clock clock, PrintStream log) {
-        this.config = config;
+    public LoadJob(TableConfig table, StageKeys keys, ManifestStore manifests, WarehouseTables tables,
+                   ConnectionFactory warehouse, Migrator migrator, Ledger ledger, Clock clock, PrintStream log) {
+        this.table = table;
+        this.tables = tables;
         this.manifests = manifests;
-        this.keys = new StageKeys(config.stage().prefix());
+        this.keys = keys;
         this.warehouse = warehouse;
         this.migrator = migrator;
         this.ledger = ledger;
@@ -60,12 +61,12 @@ public final class LoadJob {
 
     public LoadSummary run(Partition p) {
         Instant began = clock.instant();
-        TableConfig table = config.table(p.table());
+        p.requireTable(table);
         ManifestStore.Raw raw = manifests.require(p);
         Manifest m = raw.manifest();
         try (Connection c = warehouse.open()) {
             List<String> migrated = migrator.migrate(c);
-            new WarehouseTables(config.snowflake()).ensure(c, table);
+            tables.ensure(c, table);
             var done = ledger.find(c, table.name(), p.id(), Ledger.Step.LOAD);
             // A pruned partition stays loaded and merged in the ledger but has no landing rows: a copy-load of it
             // loads them again from the stage (and forgets the merge, so merge-apply applies them again, changing
@@ -77,14 +78,14 @@ public final class LoadJob {
                 return summary(p, true, m, 0, migrated, began);
             }
             int statements = Transaction.run(c, "load " + p, Transaction.Name.of(Ledger.Step.LOAD, table.name(), p.id()), log,
-                    tx -> load(tx, table, p, raw));
+                    tx -> load(tx, p, raw));
             return summary(p, false, m, statements, migrated, began);
         } catch (SQLException e) {
             throw Transaction.failed("load " + p, e);
         }
     }
 
-    private int load(Connection c, TableConfig table, Partition p, ManifestStore.Raw raw) throws SQLException {
+    private int load(Connection c, Partition p, ManifestStore.Raw raw) throws SQLException {
         Manifest m = raw.manifest();
         try (PreparedStatement del = c.prepareStatement(SqlTemplate.load("delete_landing_partition")
                 .render(Map.of("landing", Sql.ident(table.landingTable()))))) {
@@ -103,7 +104,7 @@ public final class LoadJob {
             List<String> batch = files.subList(from, Math.min(files.size(), from + FILES_PER_COPY));
             String copy = SqlTemplate.load("copy_partition").render(Map.of(
                     "landing", Sql.ident(table.landingTable()),
-                    "stage", Sql.ident(config.snowflake().stageName()),
+                    "stage", tables.stage(),
                     "files", new Sql.LiteralList(batch)));
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(copy)) {
                 while (rs.next()) {

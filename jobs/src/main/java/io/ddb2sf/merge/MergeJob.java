@@ -2,7 +2,6 @@ package io.ddb2sf.merge;
 
 import io.ddb2sf.ErrorCode;
 import io.ddb2sf.JobException;
-import io.ddb2sf.config.PipelineConfig;
 import io.ddb2sf.config.TableConfig;
 import io.ddb2sf.snowflake.ConnectionFactory;
 import io.ddb2sf.snowflake.Ledger;
@@ -39,16 +38,20 @@ public final class MergeJob {
     private static final DateTimeFormatter VERSION_TEXT =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
 
-    private final PipelineConfig config;
+    private final TableConfig table;
+    private final Duration streamTimestampPrecision;
     private final ConnectionFactory warehouse;
     private final Migrator migrator;
     private final Ledger ledger;
     private final Clock clock;
     private final PrintStream log;
 
-    public MergeJob(PipelineConfig config, ConnectionFactory warehouse, Migrator migrator, Ledger ledger, Clock clock,
+    /** @param streamTimestampPrecision aws.streamTimestampPrecision: dates the rows of a backfill */
+    public MergeJob(TableConfig table, Duration streamTimestampPrecision, ConnectionFactory warehouse, Migrator migrator,
+                    Ledger ledger, Clock clock,
                     PrintStream log) {
-        this.config = config;
+        this.table = table;
+        this.streamTimestampPrecision = streamTimestampPrecision;
         this.warehouse = warehouse;
         this.migrator = migrator;
         this.ledger = ledger;
@@ -58,7 +61,7 @@ public final class MergeJob {
 
     public MergeSummary run(Partition p) {
         Instant began = clock.instant();
-        TableConfig table = config.table(p.table());
+        p.requireTable(table);
         try (Connection c = warehouse.open()) {
             migrator.migrate(c);
             Ledger.Entry loaded = ledger.find(c, table.name(), p.id(), Ledger.Step.LOAD)
@@ -117,7 +120,7 @@ public final class MergeJob {
                 }
             }
         }
-        String version = VERSION_TEXT.format(p.version(config.aws().streamTimestampPrecision()));
+        String version = VERSION_TEXT.format(p.version(streamTimestampPrecision));
         try (PreparedStatement ps = c.prepareStatement(SqlTemplate.load("insert_full_refresh_removes").render(Map.of(
                 "target", Sql.ident(table.targetTable()),
                 "landing", Sql.ident(table.landingTable()),

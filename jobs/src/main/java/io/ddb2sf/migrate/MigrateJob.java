@@ -1,6 +1,5 @@
 package io.ddb2sf.migrate;
 
-import io.ddb2sf.config.PipelineConfig;
 import io.ddb2sf.config.TableConfig;
 import io.ddb2sf.snowflake.ConnectionFactory;
 import io.ddb2sf.snowflake.Migrator;
@@ -20,28 +19,29 @@ import java.util.List;
  * merge-apply and prune still apply missing migrations themselves, and then find nothing to do.
  */
 public final class MigrateJob {
-    private final PipelineConfig config;
+    private final List<TableConfig> chosen;
+    private final WarehouseTables tables;
     private final ConnectionFactory warehouse;
     private final Migrator migrator;
     private final Clock clock;
     private final PrintStream log;
 
-    public MigrateJob(PipelineConfig config, ConnectionFactory warehouse, Migrator migrator, Clock clock, PrintStream log) {
-        this.config = config;
+    /** @param chosen the tables whose landing, analytics and tombstone tables it creates */
+    public MigrateJob(List<TableConfig> chosen, WarehouseTables tables, ConnectionFactory warehouse, Migrator migrator, Clock clock, PrintStream log) {
+        this.chosen = List.copyOf(chosen);
+        this.tables = tables;
         this.warehouse = warehouse;
         this.migrator = migrator;
         this.clock = clock;
         this.log = log;
     }
 
-    /** Migrates, then creates the tables of {@code only} (a table name), or of every configured table. */
-    public MigrateSummary run(java.util.Optional<String> only) {
+    /** Migrates, then creates the chosen tables. */
+    public MigrateSummary run() {
         Instant began = clock.instant();
         try (Connection c = warehouse.open()) {
             List<String> applied = migrator.migrate(c);
             log.printf("migrate: %s%n", applied.isEmpty() ? "every sql/ migration was already applied" : "applied " + applied);
-            WarehouseTables tables = new WarehouseTables(config.snowflake());
-            List<TableConfig> chosen = only.map(name -> List.of(config.table(name))).orElse(config.tables());
             for (TableConfig table : chosen) {
                 tables.ensure(c, table);
             }

@@ -1,6 +1,5 @@
 package io.ddb2sf.prune;
 
-import io.ddb2sf.config.PipelineConfig;
 import io.ddb2sf.config.TableConfig;
 import io.ddb2sf.snowflake.ConnectionFactory;
 import io.ddb2sf.snowflake.Ledger;
@@ -34,16 +33,18 @@ public final class PruneJob {
     /** HourPartition ids per DELETE: a statement's IN list stays small. */
     private static final int IDS_PER_DELETE = 1000;
 
-    private final PipelineConfig config;
+    private final TableConfig table;
+    private final WarehouseTables tables;
     private final ConnectionFactory warehouse;
     private final Migrator migrator;
     private final Ledger ledger;
     private final Clock clock;
     private final PrintStream log;
 
-    public PruneJob(PipelineConfig config, ConnectionFactory warehouse, Migrator migrator, Ledger ledger, Clock clock,
+    public PruneJob(TableConfig table, WarehouseTables tables, ConnectionFactory warehouse, Migrator migrator, Ledger ledger, Clock clock,
                     PrintStream log) {
-        this.config = config;
+        this.table = table;
+        this.tables = tables;
         this.warehouse = warehouse;
         this.migrator = migrator;
         this.ledger = ledger;
@@ -53,13 +54,12 @@ public final class PruneJob {
 
     private record Merged(String partition, String manifestSha256, long rows) {}
 
-    public PruneSummary run(String tableName) {
+    public PruneSummary run() {
         Instant began = clock.instant();
-        TableConfig table = config.table(tableName);
         String what = "prune " + table.name();
         try (Connection c = warehouse.open()) {
             migrator.migrate(c);
-            new WarehouseTables(config.snowflake()).ensure(c, table);
+            tables.ensure(c, table);
             long[] deleted = new long[1];
             List<String> pruned = Transaction.run(c, what, Transaction.Name.of(Ledger.Step.PRUNE, table.name(), "landing"),
                     log, tx -> {

@@ -20,6 +20,11 @@ public final class WarehouseTables {
         this.config = config;
     }
 
+    /** The stage's name, as a quoted identifier. */
+    public Sql.Fragment stage() {
+        return Sql.ident(config.stageName());
+    }
+
     public void ensure(Connection c, TableConfig table) throws SQLException {
         try (Statement s = c.createStatement()) {
             if (!stageExists(s)) {

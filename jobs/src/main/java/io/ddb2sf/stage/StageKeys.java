@@ -44,7 +44,10 @@ public final class StageKeys {
         return segmentStates(p) + String.format("segment-%04d.json", segment);
     }
 
-    /** Where a backfill from a DynamoDB export records which export it converts, so no rerun starts a second one. */
+    /**
+     * Where a backfill from a DynamoDB export, or an hour exported by an incremental export, records which export it
+     * converts, so no rerun starts a second one.
+     */
     public String exportState(Partition p) {
         return partitionPrefix(p) + "_export.json";
     }
@@ -52,6 +55,11 @@ public final class StageKeys {
     /** Where a table's backfill exports are written by DynamoDB (an export adds AWSDynamoDB/<ExportId>/ below it). */
     public String backfillExports(String table) {
         return prefix + table + "/_exports/backfill";
+    }
+
+    /** Where a table's incremental exports (source: incremental-export) are written by DynamoDB. */
+    public String incrementalExports(String table) {
+        return prefix + table + "/_exports/incremental";
     }
 
     public String checkpoint(String table) {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ddb2sf.ErrorCode;
 import io.ddb2sf.JobException;
 import io.ddb2sf.backfill.SegmentState;
-import io.ddb2sf.config.PipelineConfig;
 import io.ddb2sf.snowflake.ConnectionFactory;
 import io.ddb2sf.snowflake.Ledger;
 import io.ddb2sf.snowflake.SqlTemplate;
@@ -37,7 +36,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * with {@link TableStatus#assess}. Reads only: writes nothing anywhere, so it is safe at any time.
  */
 public final class StatusJob {
-    private final PipelineConfig config;
+    private final List<String> tables;
+    private final String warehouseSchema;
     private final StageStore store;
     private final StageKeys keys;
     private final CheckpointStore checkpoints;
@@ -45,9 +45,14 @@ public final class StatusJob {
     private final JsonStore records;
     private final Clock clock;
 
-    public StatusJob(PipelineConfig config, StageStore store, StageKeys keys, CheckpointStore checkpoints,
+    /**
+     * @param tables          the tables to report on
+     * @param warehouseSchema database.schema of the ledger, for its error message
+     */
+    public StatusJob(List<String> tables, String warehouseSchema, StageStore store, StageKeys keys, CheckpointStore checkpoints,
                      ConnectionFactory warehouse, ObjectMapper json, Clock clock) {
-        this.config = config;
+        this.tables = List.copyOf(tables);
+        this.warehouseSchema = warehouseSchema;
         this.store = store;
         this.keys = keys;
         this.checkpoints = checkpoints;
@@ -56,12 +61,9 @@ public final class StatusJob {
         this.clock = clock;
     }
 
-    /** The status of the given tables (every configured table when empty). */
-    public StatusReport run(Optional<String> only, Thresholds limits) {
+    public StatusReport run(Thresholds limits) {
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         Instant since = now.minus(limits.lookback()).truncatedTo(ChronoUnit.HOURS); // any duration, on an hour
-        List<String> tables = only.map(t -> List.of(config.table(t).name()))
-                .orElseGet(() -> config.tables().stream().map(t -> t.name()).toList());
         Map<String, Map<String, Map<Ledger.Step, String>>> ledger = ledger(tables, since);
         List<TableStatus> statuses = new ArrayList<>();
         for (String table : tables) {
@@ -138,7 +140,7 @@ public final class StatusJob {
             }
         } catch (SQLException e) {
             throw new JobException(ErrorCode.WAREHOUSE_FAILED, "cannot read the ledger DDB2SF_LEDGER in "
-                    + config.snowflake().database() + "." + config.snowflake().schema() + ": " + JobException.firstLine(e)
+                    + warehouseSchema + ": " + JobException.firstLine(e)
                     + " (run ddb2sf migrate if it does not exist yet; check the Snowflake settings and the role's rights; then rerun status)", e);
         }
         return out;

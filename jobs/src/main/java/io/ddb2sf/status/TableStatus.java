@@ -109,7 +109,13 @@ public record TableStatus(String table, Health health, List<String> problems, Ch
                     + " --reset-checkpoint");
         } else if (Duration.between(checkpoint.windowEnd(), now).compareTo(limits.maxCheckpointAge()) > 0) {
             health = Health.AT_RISK;
-            problems.add(checkpoint.hoursLeft() > 0
+            // Hours read from incremental exports do not depend on the stream's 24 h, only on point-in-time recovery.
+            boolean exports = facts.checkpoint().get().fromIncrementalExport();
+            problems.add(exports
+                    ? String.format("%s: checkpoint is %.1f h old (source: incremental-export); export the hours from %s on"
+                            + " while point-in-time recovery still holds them", facts.table(), checkpoint.ageHours(),
+                            checkpoint.windowEnd())
+                    : checkpoint.hoursLeft() > 0
                     ? String.format("%s: checkpoint is %.1f h old, %.1f h left before the stream may trim changes not yet"
                             + " exported (at %s); export the hours from %s on now", facts.table(), checkpoint.ageHours(),
                             checkpoint.hoursLeft(), checkpoint.trimDeadline(), checkpoint.windowEnd())

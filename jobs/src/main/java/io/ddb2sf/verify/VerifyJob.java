@@ -4,7 +4,6 @@ import io.ddb2sf.ErrorCode;
 import io.ddb2sf.JobException;
 import io.ddb2sf.backfill.ReadBudget;
 import io.ddb2sf.backfill.SegmentScan;
-import io.ddb2sf.config.PipelineConfig;
 import io.ddb2sf.config.TableConfig;
 import io.ddb2sf.dynamodb.KeySchema;
 import io.ddb2sf.dynamodb.StreamReader;
@@ -55,7 +54,7 @@ public final class VerifyJob {
     /** Keys per warehouse lookup: one Scan page holds at most 1,000 items (ReadBudget.pageLimit). */
     private static final int LOOKUP_BATCH = 1000;
 
-    private final PipelineConfig config;
+    private final TableConfig table;
     private final DynamoDbClient dynamodb;
     private final StreamReader streams;
     private final CheckpointStore checkpoints;
@@ -65,9 +64,9 @@ public final class VerifyJob {
     private final Clock clock;
     private final PrintStream log;
 
-    public VerifyJob(PipelineConfig config, DynamoDbClient dynamodb, StreamReader streams, CheckpointStore checkpoints,
+    public VerifyJob(TableConfig table, DynamoDbClient dynamodb, StreamReader streams, CheckpointStore checkpoints,
                      ManifestStore manifests, ConnectionFactory warehouse, Ledger ledger, Clock clock, PrintStream log) {
-        this.config = config;
+        this.table = table;
         this.dynamodb = dynamodb;
         this.streams = streams;
         this.checkpoints = checkpoints;
@@ -91,7 +90,9 @@ public final class VerifyJob {
 
     public VerifySummary run(Plan plan, ReadBudget.Sleeper sleeper) {
         Instant began = clock.instant();
-        TableConfig table = config.table(plan.table());
+        if (!plan.table().equals(table.name())) {
+            throw new IllegalArgumentException("a plan of " + plan.table() + " for the verify of " + table.name());
+        }
         TableDescription description = KeySchema.describe(dynamodb, table);
         ReadBudget budget = new ReadBudget(ReadBudget.unitsFor(plan.rcuBudget(), plan.capacityShare(), description),
                 System::nanoTime, sleeper);

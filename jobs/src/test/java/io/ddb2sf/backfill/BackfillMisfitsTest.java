@@ -78,7 +78,7 @@ class BackfillMisfitsTest {
         };
         StageStore store = new StageStore(new InMemoryS3(), "bucket");
         StageKeys keys = new StageKeys("stage");
-        BackfillJob job = new BackfillJob(config, source, new StreamReader(source, (DynamoDbStreamsClient) null), store,
+        BackfillJob job = new BackfillJob(config.table("orders"), config.stage(), config.aws().streamTimestampPrecision(), source, new StreamReader(source, (DynamoDbStreamsClient) null), store,
                 new ManifestStore(store, keys, Json.mapper()), new CheckpointStore(store, keys, Json.mapper()), Json.mapper(),
                 Clock.systemUTC(), new PrintStream(OutputStream.nullOutputStream()));
         BackfillSummary summary = job.run(new BackfillJob.Plan(new BackfillPartition("orders", Instant.now()), List.of(0), 1, 1,

@@ -111,7 +111,7 @@ class WiredRetriesTest {
         PipelineConfig config = config(maxAttempts);
         DynamoDbStreamsClient[] wired = new DynamoDbStreamsClient[1];
         try (Wiring wiring = new Wiring(config, new PrintStream(PrintStream.nullOutputStream()), c -> wired[0] = c)) {
-            wiring.exportJob();
+            wiring.exportJob(config.tables().get(0));
             wired[0].getRecords(b -> b.shardIterator("iterator"));
         }
     }

@@ -71,6 +71,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldTakeTheStageBucketsOwnerOnlyAsAQuotedTwelveDigitAccountId() throws Exception {
+        assertThat(load(VALID, Map.of()).stage().bucketOwner()).isEmpty();
+        String owned = VALID.replace("stage: {bucket: b}", "stage: {bucket: b, bucketOwner: '012345678901'}");
+        assertThat(load(owned, Map.of()).stage().bucketOwner()).contains("012345678901");
+        for (String bad : new String[] {"12345678901", "'1234567890123'", "'acct-1'"}) {
+            assertThatThrownBy(() -> load(VALID.replace("stage: {bucket: b}", "stage: {bucket: b, bucketOwner: " + bad + "}"), Map.of()))
+                    .isInstanceOf(JobException.class)
+                    .hasMessageContaining("stage.bucketOwner must be the bucket owner's 12-digit AWS account id, quoted");
+        }
+    }
+
+    @Test
     void shouldWaitTenSecondsAtAnIdleOpenShardUnlessTheConfigSaysOtherwise() throws Exception {
         assertThat(load(VALID, Map.of()).stream().openShardIdleWait()).isEqualTo(java.time.Duration.ofSeconds(10));
         assertThat(load(VALID + "stream: {openShardIdleWait: PT2S}\n", Map.of()).stream().openShardIdleWait())
@@ -170,6 +182,19 @@ class ConfigLoaderTest {
         String text = VALID.replace("deletes: soft", "deletes: soft\n    keepOldImage: sometimes");
         assertThat(text).contains("keepOldImage: sometimes");
         assertThatThrownBy(() -> load(text, Map.of())).hasMessageContaining("keepOldImage must be true or false, not 'sometimes'");
+    }
+
+    @Test
+    void shouldReadTheChangeSourceOfEachTableStreamUnlessTold() throws Exception {
+        assertThat(load(VALID, Map.of()).table("orders").source()).isEqualTo(TableConfig.ChangeSource.STREAM);
+        String exports = VALID.replace("deletes: soft", "deletes: soft\n    source: incremental-export");
+        assertThat(load(exports, Map.of()).table("orders").source()).isEqualTo(TableConfig.ChangeSource.INCREMENTAL_EXPORT);
+        String stream = VALID.replace("deletes: soft", "deletes: soft\n    source: stream");
+        assertThat(load(stream, Map.of()).table("orders").source()).isEqualTo(TableConfig.ChangeSource.STREAM);
+        String bad = VALID.replace("deletes: soft", "deletes: soft\n    source: export");
+        assertThatThrownBy(() -> load(bad, Map.of())).isInstanceOf(JobException.class)
+                .hasMessageContaining("tables[0].source must be stream or incremental-export, not 'export'")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
     }
 
     private PipelineConfig load(String yaml, Map<String, String> env) throws Exception {

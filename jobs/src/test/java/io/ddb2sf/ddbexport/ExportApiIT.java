@@ -75,7 +75,7 @@ class ExportApiIT {
     @Test
     void aFullExportIsStartedAndAwaitedWithProgressOnStderr() {
         pitrOn();
-        ExportDescription started = api.startFull(table, Optional.empty(), new ExportApi.Destination(BUCKET, "export-api-it/" + table), "t-" + table);
+        ExportDescription started = api.startFull(table, Optional.empty(), new ExportApi.Destination(BUCKET, "export-api-it/" + table, Optional.empty()), "t-" + table);
         ExportDescription done = api.awaitCompleted(started.exportArn());
         assertThat(done.exportStatus()).isEqualTo(ExportStatus.COMPLETED);
         assertThat(done.itemCount()).isEqualTo(1L);
@@ -85,7 +85,7 @@ class ExportApiIT {
     @Test
     void anExportIsAdoptedByArnOnlyForItsOwnTableAndType() {
         pitrOn();
-        String arn = api.startFull(table, Optional.empty(), new ExportApi.Destination(BUCKET, "export-api-it/" + table), null).exportArn();
+        String arn = api.startFull(table, Optional.empty(), new ExportApi.Destination(BUCKET, "export-api-it/" + table, Optional.empty()), null).exportArn();
         assertThat(api.adopt(arn, tableArn(), ExportType.FULL_EXPORT).exportArn()).isEqualTo(arn);
         assertThat(api.awaitCompleted(arn).exportStatus()).isEqualTo(ExportStatus.COMPLETED);
         assertThatThrownBy(() -> api.adopt(arn, tableArn() + "-other", ExportType.FULL_EXPORT))
@@ -96,8 +96,17 @@ class ExportApiIT {
     }
 
     @Test
+    void anExportToABucketOfAnotherAccountNamesTheBucketsOwner() {
+        pitrOn();
+        String owner = "111122223333";
+        String arn = api.startFull(table, Optional.empty(), new ExportApi.Destination(BUCKET, "export-api-it/" + table,
+                Optional.of(owner)), null).exportArn();
+        assertThat(api.describe(arn).s3BucketOwner()).as("S3BucketOwner as DynamoDB recorded it").isEqualTo(owner);
+    }
+
+    @Test
     void pointInTimeRecoveryOffIsRefusedWithHowToTurnItOn() {
-        assertThatThrownBy(() -> api.startFull(table, Optional.empty(), new ExportApi.Destination(BUCKET, "x"), null))
+        assertThatThrownBy(() -> api.startFull(table, Optional.empty(), new ExportApi.Destination(BUCKET, "x", Optional.empty()), null))
                 .isInstanceOfSatisfying(JobException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.PITR_DISABLED))
                 .hasMessageContaining("aws dynamodb update-continuous-backups --table-name " + table
                         + " --point-in-time-recovery-specification PointInTimeRecoveryEnabled=true")
@@ -107,7 +116,7 @@ class ExportApiIT {
     @Test
     void aFailedExportIsReportedWithDynamoDbsFailureCodeAndMessage() {
         pitrOn();
-        String arn = api.startFull(table, Optional.empty(), new ExportApi.Destination("no-such-bucket-" + table.replace('_', '-'), "x"), null).exportArn();
+        String arn = api.startFull(table, Optional.empty(), new ExportApi.Destination("no-such-bucket-" + table.replace('_', '-'), "x", Optional.empty()), null).exportArn();
         assertThatThrownBy(() -> api.awaitCompleted(arn))
                 .isInstanceOfSatisfying(JobException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.EXPORT_FAILED))
                 .hasMessageContaining("FAILED: S3NoSuchBucket: The specified bucket does not exist")
@@ -118,7 +127,7 @@ class ExportApiIT {
     void incrementalWindowsOutsideWhatDynamoDbAcceptsAreRefusedBeforeAnyCall() {
         pitrOn();
         Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-        var to = new ExportApi.Destination(BUCKET, "x");
+        var to = new ExportApi.Destination(BUCKET, "x", Optional.empty());
         assertThatThrownBy(() -> api.startIncremental(table, now.minusSeconds(600), now, ExportViewType.NEW_AND_OLD_IMAGES, to, null))
                 .isInstanceOfSatisfying(JobException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.EXPORT_WINDOW_INVALID))
                 .hasMessageContaining("is 10 minutes long; DynamoDB exports 15 minutes to 24 hours");

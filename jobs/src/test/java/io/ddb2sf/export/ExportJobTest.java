@@ -210,7 +210,7 @@ class ExportJobTest {
         StageKeys keys = new StageKeys("stage");
         FakeTime time = new FakeTime(H0.plus(Duration.ofHours(3)));
         StreamReader reader = new StreamReader(new OneTable(), stream, time, time::sleep, () -> 0.5);
-        return new ExportJob(c, reader, store, new CheckpointStore(store, keys, Json.mapper()),
+        return new ExportJob(c.table("orders"), c.stage(), reader, store, new CheckpointStore(store, keys, Json.mapper()),
                 new ManifestStore(store, keys, Json.mapper()), time, new PrintStream(logged, true), shardReaders);
     }
 

@@ -75,7 +75,7 @@ class BackfillBudgetIT {
             PipelineConfig config = new ConfigLoader(Map.of()).load(t.cli().config());
             StageStore store = new StageStore(s3, LocalStack.BUCKET);
             StageKeys keys = new StageKeys(t.prefix());
-            BackfillJob job = new BackfillJob(config, recording, new StreamReader(recording, (DynamoDbStreamsClient) null),
+            BackfillJob job = new BackfillJob(config.table(t.name()), config.stage(), config.aws().streamTimestampPrecision(), recording, new StreamReader(recording, (DynamoDbStreamsClient) null),
                     store, new ManifestStore(store, keys, Json.mapper()), new CheckpointStore(store, keys, Json.mapper()),
                     Json.mapper(), Clock.systemUTC(), new PrintStream(OutputStream.nullOutputStream()));
             BackfillSummary summary = job.run(new BackfillJob.Plan(new BackfillPartition(t.name(), Instant.now()),

@@ -181,7 +181,7 @@ class BackfillIT {
             StageStore store = new StageStore(s3, LocalStack.BUCKET);
             StageKeys keys = new StageKeys(t.prefix());
             PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
-            BackfillJob job = new BackfillJob(config, throttling, new StreamReader(throttling, (DynamoDbStreamsClient) null),
+            BackfillJob job = new BackfillJob(config.table(t.name()), config.stage(), config.aws().streamTimestampPrecision(), throttling, new StreamReader(throttling, (DynamoDbStreamsClient) null),
                     store, new ManifestStore(store, keys, Json.mapper()), new CheckpointStore(store, keys, Json.mapper()),
                     Json.mapper(), Clock.systemUTC(), quiet);
             BackfillPartition p = new BackfillPartition(t.name(), Instant.now());

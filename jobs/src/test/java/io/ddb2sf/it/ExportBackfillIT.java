@@ -281,7 +281,7 @@ class ExportBackfillIT {
         PipelineConfig config = new ConfigLoader(System.getenv()).load(t.cli().config());
         try (Wiring wiring = new Wiring(config, new PrintStream(log, true, StandardCharsets.UTF_8), UnaryOperator.identity(),
                 real -> api)) {
-            return wiring.exportBackfill(Duration.ofMillis(100), Duration.ofMinutes(1)).run(plan);
+            return wiring.exportBackfill(config.table(t.name()), Duration.ofMillis(100), Duration.ofMinutes(1)).run(plan);
         }
     }
 

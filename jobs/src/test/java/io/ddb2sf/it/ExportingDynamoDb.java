@@ -33,7 +33,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  * DynamoDB Local with the export API it lacks, behaving as the API reference documents it
  * (API_ExportTableToPointInTime, API_DescribeExport, API_ExportDescription): point-in-time recovery on, a full export
  * as of the requested ExportTime written into the local S3 by {@link ExportTreeGenerator} in the documented layout,
- * IN_PROGRESS on the first DescribeExport and COMPLETED after, one export per ClientToken, ExportNotFoundException
+ * an incremental export of the requested window written from the table's stream (per item its last change in the
+ * window), IN_PROGRESS on the first DescribeExport and COMPLETED after, one export per ClientToken, ExportNotFoundException
  * for an unknown ARN. Everything else goes to the real DynamoDB Local. Tests can also place an export someone else
  * ran ({@link #place}), e.g. a FAILED one. It counts the exports it was asked to start.
  */
@@ -77,6 +78,20 @@ final class ExportingDynamoDb implements DynamoDbClient {
                 .s3Prefix(prefix).exportStatus(ExportStatus.COMPLETED).build();
     }
 
+    /**
+     * Writes an incremental export tree of the requested window from the table's stream (as the streams client given to
+     * the constructor shows it) and describes it as COMPLETED (not placed yet).
+     */
+    private ExportDescription incrementalOf(String table, ExportTableToPointInTimeRequest request) {
+        var spec = request.incrementalExportSpecification();
+        ExportTreeWriter.Target t = generator.incremental(table, request.s3Bucket(), request.s3Prefix(), spec.exportFromTime(),
+                spec.exportToTime(), spec.exportViewTypeAsString(), files);
+        return ExportDescription.builder().exportArn(t.exportArn()).tableArn(t.tableArn())
+                .exportType(ExportType.INCREMENTAL_EXPORT).incrementalExportSpecification(spec)
+                .exportFormat(ExportFormat.DYNAMODB_JSON).s3Bucket(request.s3Bucket()).s3Prefix(request.s3Prefix())
+                .exportStatus(ExportStatus.COMPLETED).build();
+    }
+
     @Override
     public synchronized ExportTableToPointInTimeResponse exportTableToPointInTime(ExportTableToPointInTimeRequest request) {
         String arn = byToken.get(request.clientToken());
@@ -84,7 +99,8 @@ final class ExportingDynamoDb implements DynamoDbClient {
             started.add(request);
             String table = request.tableArn().substring(request.tableArn().indexOf(":table/") + ":table/".length());
             Instant at = request.exportTime() != null ? request.exportTime() : Instant.now().truncatedTo(ChronoUnit.SECONDS);
-            ExportDescription d = exportOf(table, request.s3Bucket(), request.s3Prefix(), at).toBuilder()
+            ExportDescription d = (request.exportType() == ExportType.INCREMENTAL_EXPORT
+                    ? incrementalOf(table, request) : exportOf(table, request.s3Bucket(), request.s3Prefix(), at)).toBuilder()
                     .exportStatus(ExportStatus.IN_PROGRESS).clientToken(request.clientToken()).build();
             if (failNext) {
                 failNext = false;
@@ -114,14 +130,34 @@ final class ExportingDynamoDb implements DynamoDbClient {
         return DescribeExportResponse.builder().exportDescription(d).build();
     }
 
+    /**
+     * The next {@code calls} DescribeContinuousBackups report point-in-time recovery {@code lag} behind the clock, as
+     * AWS's does for minutes ("typically 5 minutes", API_PointInTimeRecoveryDescription), longer when it falls behind.
+     */
+    void lagPointInTimeRecovery(int calls, Duration lag) {
+        this.lagging.set(calls);
+        this.lag = lag;
+    }
+
+    /** How many DescribeContinuousBackups calls were answered. */
+    int backupsDescribed() {
+        return backupsDescribed.get();
+    }
+
+    private final java.util.concurrent.atomic.AtomicInteger lagging = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger backupsDescribed = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile Duration lag = Duration.ZERO;
+
     /** Point-in-time recovery on since a day ago, restorable up to a few seconds ago, as AWS reports it. */
     @Override
     public DescribeContinuousBackupsResponse describeContinuousBackups(DescribeContinuousBackupsRequest request) {
+        backupsDescribed.incrementAndGet();
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        Instant latest = lagging.getAndUpdate(n -> Math.max(0, n - 1)) > 0 ? now.minus(lag) : now.minusSeconds(5);
         return DescribeContinuousBackupsResponse.builder().continuousBackupsDescription(c -> c.continuousBackupsStatus("ENABLED")
                 .pointInTimeRecoveryDescription(p -> p.pointInTimeRecoveryStatus(PointInTimeRecoveryStatus.ENABLED)
                         .earliestRestorableDateTime(now.minus(Duration.ofDays(1)))
-                        .latestRestorableDateTime(now.minusSeconds(5)))).build();
+                        .latestRestorableDateTime(latest))).build();
     }
 
     @Override

@@ -126,7 +126,7 @@ public final class LocalStack {
         public ExportSummary exportThrough(UnaryOperator<DynamoDbStreamsClient> view, Instant start, Instant end) {
             PipelineConfig config = new ConfigLoader(System.getenv()).load(cli.config());
             try (Wiring wiring = new Wiring(config, System.err, view)) {
-                return wiring.exportJob().run(new HourPartition(name, start, end));
+                return wiring.exportJob(config.table(name)).run(new HourPartition(name, start, end));
             }
         }
     }

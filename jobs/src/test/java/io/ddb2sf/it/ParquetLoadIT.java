@@ -11,6 +11,7 @@ import io.ddb2sf.snowflake.ConnectionFactory;
 import io.ddb2sf.snowflake.Ledger;
 import io.ddb2sf.snowflake.Migrator;
 import io.ddb2sf.snowflake.SnowflakeConnections;
+import io.ddb2sf.snowflake.WarehouseTables;
 import io.ddb2sf.stage.ManifestStore;
 import io.ddb2sf.stage.HourPartition;
 import io.ddb2sf.stage.StageKeys;
@@ -165,7 +166,8 @@ class ParquetLoadIT {
         List<String> sent = new CopyOnWriteArrayList<>();
         ConnectionFactory recording = recording(new SnowflakeConnections(config.snowflake()), sent);
         ManifestStore manifests = new ManifestStore(new StageStore(s3, LocalStack.BUCKET), new StageKeys(t.prefix()), Json.mapper());
-        LoadSummary load = new LoadJob(config, manifests, recording, Migrator.fromClasspath(), new Ledger(), Clock.systemUTC(), System.err)
+        LoadSummary load = new LoadJob(config.table(t.name()), new StageKeys(t.prefix()), manifests,
+                new WarehouseTables(config.snowflake()), recording, Migrator.fromClasspath(), new Ledger(), Clock.systemUTC(), System.err)
                 .run(new HourPartition(t.name(), hour[0], hour[1]));
         assertThat(load.rows()).isEqualTo(BLOBS.size());
 

@@ -31,7 +31,7 @@ public final class ShardFanoutBench {
         UnaryOperator<DynamoDbStreamsClient> view = shards == 1 ? UnaryOperator.identity()
                 : real -> new FannedStream(real, shards, 1, 1000);
         try (Wiring wiring = new Wiring(config, System.err, view)) {
-            ExportSummary summary = wiring.exportJob().run(p);
+            ExportSummary summary = wiring.exportJob(config.table(table)).run(p);
             System.out.println(Json.mapper().writeValueAsString(summary));
         }
         System.exit(0);

@@ -100,6 +100,16 @@ class TableStatusTest {
     }
 
     @Test
+    void shouldNotJudgeAnIncrementalExportCheckpointByTheStreamsRetention() {
+        Optional<Checkpoint> exported = Optional.of(Checkpoint.afterIncrementalExport(NOW.minus(Duration.ofHours(25)), null));
+        TableStatus s = TableStatus.assess(facts(exported, List.of(), Map.of(), List.of()), LIMITS, NOW);
+
+        assertThat(s.health()).isEqualTo(TableStatus.Health.AT_RISK);
+        assertThat(s.problems()).singleElement().asString().contains("source: incremental-export",
+                "while point-in-time recovery still holds them").doesNotContain("24 h retention", "--reset-checkpoint");
+    }
+
+    @Test
     void shouldPutATableWithoutCheckpointAtRisk() {
         TableStatus s = TableStatus.assess(facts(Optional.empty(), List.of(), Map.of(), List.of()), LIMITS, NOW);
 
