@@ -22,6 +22,7 @@ so a test can kill a client at a named point and see where the kill landed.
 """
 
 import asyncio
+import importlib
 import gzip
 import itertools
 import json
@@ -39,6 +40,8 @@ from urllib.parse import urlparse
 
 import duckdb
 import duckdb_extension_httpfs
+import fakesnow.checks as fakesnow_checks
+import fakesnow.macros as fakesnow_macros
 import fakesnow.server as server
 import fakesnow.transforms as fakesnow_transforms
 import sqlglot
@@ -417,6 +420,48 @@ def show_stages_like_snowflake(
     )
 
 
+# --- TRY_BASE64_DECODE_BINARY (a separate stand-in) ------------------------------------------------------------------
+# DuckDB has no such function. Snowflake's decodes standard base64 to BINARY and returns NULL where the input is not
+# base64 (https://docs.snowflake.com/en/sql-reference/functions/try_base64_decode_binary); the typed-column fill
+# (sql/templates/item_value_b.sql) uses it. A macro in every database fakesnow creates, next to fakesnow's own.
+_fakesnow_macros = fakesnow_macros.creation_sql
+
+
+def macros_with_snowflake_functions(catalog: str) -> str:
+    return _fakesnow_macros(catalog) + f"""
+        CREATE OR REPLACE MACRO {catalog}.main.try_base64_decode_binary(s) AS
+            CASE WHEN regexp_full_match(s, '([A-Za-z0-9+/]{{4}})*([A-Za-z0-9+/]{{2}}==|[A-Za-z0-9+/]{{3}}=)?')
+                 THEN from_base64(s) END;
+    """
+
+
+# --- MERGE with source columns inside expressions (a separate stand-in) ----------------------------------------------
+# fakesnow runs a MERGE as a temporary table of candidates plus one statement per WHEN clause, and copies into the
+# candidates only the source columns that appear bare in an UPDATE SET or INSERT VALUES (or in ON). Snowflake takes any
+# expression over the source row there (MERGE, matchedClause and notMatchedClause:
+# https://docs.snowflake.com/en/sql-reference/sql/merge); merge_partition.sql sets a typed column to
+# COALESCE(s."COL", <its value from s."_ITEM">). This carries every source column a WHEN clause names.
+# (the module by name: fakesnow.transforms re-exports its merge function under the module's name)
+fakesnow_merge = importlib.import_module("fakesnow.transforms.merge")
+_fakesnow_merge_candidates = fakesnow_merge._create_merge_candidates
+
+
+def merge_candidates_with_every_source_column(merge_expr: exp.Merge) -> sqlglot.Expr:
+    created = _fakesnow_merge_candidates(merge_expr)
+    select = created.find(exp.Select)
+    source = merge_expr.args["using"]
+    alias = source.args.get("alias") if isinstance(source, (exp.Subquery, exp.Values)) else None
+    source_id = alias.this if alias is not None else source.this
+    carried = {str(e) for e in select.expressions}
+    for when in merge_expr.args["whens"]:
+        for column in when.find_all(exp.Column):
+            table = column.args.get("table")
+            if isinstance(table, exp.Identifier) and fakesnow_checks.equal(table, source_id) and str(column) not in carried:
+                select.set("expressions", [column.copy(), *select.expressions])
+                carried.add(str(column))
+    return created
+
+
 def main() -> None:
     port = int(sys.argv[1])
     endpoint = urlparse(os.environ["S3_ENDPOINT"])
@@ -430,6 +475,8 @@ def main() -> None:
     )
     server.shared_fs.nop_regexes = NOP_STATEMENTS
     fakesnow_transforms.show_stages = show_stages_like_snowflake
+    fakesnow_macros.creation_sql = macros_with_snowflake_functions
+    fakesnow_merge._create_merge_candidates = merge_candidates_with_every_source_column
     uvicorn.run(app(), host=os.environ.get("FAKESNOW_HOST", "127.0.0.1"), port=port, log_level="warning")
 
 

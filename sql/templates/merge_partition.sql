@@ -10,6 +10,10 @@
 -- by (https://docs.snowflake.com/en/user-guide/tables-clustering-micropartitions).
 -- A soft delete keeps the item's last state: a REMOVE row carries the deleted item as its image, and the row takes it
 -- like any other change (a REMOVE without an image keeps what the row held).
+-- A typed column a landing row lacks (its partition was staged before the column was added: COPY leaves a column the
+-- files do not have NULL) takes its value from the row's item, typed as the export types it (from_item, the
+-- item_value_* templates): the typed value is NULL only when the export's would be, so a partition staged before a
+-- column change and merged (or rerun) after it leaves the row as a partition staged after it would.
 -- Binds: 1 = delete mode (HARD or SOFT), 2 = partition id, 3 = the partition's full-refresh deletes (a backfill's; else
 -- the partition id again).
 MERGE INTO {{target}} t
@@ -40,7 +44,7 @@ WHEN MATCHED AND s."_OP" = 'REMOVE' AND s."_DELETE_MODE" = 'HARD'
 WHEN MATCHED
      AND (s."_EVENT_TS" > t."_VERSION_TS" OR (s."_EVENT_TS" = t."_VERSION_TS" AND s."_SEQ" > t."_VERSION_SEQ"))
     THEN UPDATE SET
-{{#each columns}}        {{column}} = IFF(s."_ITEM" IS NULL, t.{{column}}, s.{{column}}),
+{{#each columns}}        {{column}} = IFF(s."_ITEM" IS NULL, t.{{column}}, COALESCE(s.{{column}}, {{from_item}})),
 {{/each}}        "_ITEM" = IFF(s."_ITEM" IS NULL, t."_ITEM", s."_ITEM"),
         "_ITEM_TYPES" = IFF(s."_ITEM" IS NULL, t."_ITEM_TYPES", s."_ITEM_TYPES"),
         "_VERSION_TS" = s."_EVENT_TS", "_VERSION_SEQ" = s."_SEQ", "_OP" = s."_OP",
@@ -48,5 +52,5 @@ WHEN MATCHED
 WHEN NOT MATCHED AND (s."_OP" <> 'REMOVE' OR s."_DELETE_MODE" = 'SOFT')
     THEN INSERT ("_KEY", {{#each columns}}{{column}}, {{/each}}"_ITEM", "_ITEM_TYPES", "_VERSION_TS", "_VERSION_SEQ", "_OP",
                  "_DELETED_AT", "_TTL_DELETE", "_PARTITION")
-    VALUES (s."_KEY", {{#each columns}}s.{{column}}, {{/each}}s."_ITEM", s."_ITEM_TYPES", s."_EVENT_TS", s."_SEQ", s."_OP",
+    VALUES (s."_KEY", {{#each columns}}COALESCE(s.{{column}}, {{from_item}}), {{/each}}s."_ITEM", s."_ITEM_TYPES", s."_EVENT_TS", s."_SEQ", s."_OP",
             s."_DELETED_AT", s."_TTL_DELETE", s."_PARTITION")

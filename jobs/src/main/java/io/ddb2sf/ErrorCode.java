@@ -11,6 +11,8 @@ public enum ErrorCode {
     WINDOW_INVALID("DDB2SF-0002", 2),
     KEY_SCHEMA_MISMATCH("DDB2SF-0003", 2),
     USAGE_INVALID("DDB2SF-0004", 2),
+    /** The config gives a typed column another type than the Snowflake tables have; a type never changes in place. */
+    COLUMN_TYPE_CHANGED("DDB2SF-0005", 2),
 
     SOURCE_FAILED("DDB2SF-1000", 1),
     STREAM_GAP("DDB2SF-1001", 1),

@@ -6,6 +6,7 @@ import io.ddb2sf.config.TableConfig;
 import io.ddb2sf.snowflake.ConnectionFactory;
 import io.ddb2sf.snowflake.Ledger;
 import io.ddb2sf.snowflake.Migrator;
+import io.ddb2sf.snowflake.SchemaChanges;
 import io.ddb2sf.snowflake.Sql;
 import io.ddb2sf.snowflake.SqlTemplate;
 import io.ddb2sf.snowflake.Transaction;
@@ -67,6 +68,7 @@ public final class LoadJob {
         try (Connection c = warehouse.open()) {
             List<String> migrated = migrator.migrate(c);
             tables.ensure(c, table);
+            SchemaChanges.Report columns = new SchemaChanges(log).apply(c, table, "copy-load " + p.id());
             var done = ledger.find(c, table.name(), p.id(), Ledger.Step.LOAD);
             // A pruned partition stays loaded and merged in the ledger but has no landing rows: a copy-load of it
             // loads them again from the stage (and forgets the merge, so merge-apply applies them again, changing
@@ -75,11 +77,11 @@ public final class LoadJob {
                     .filter(e -> e.manifestSha256().equals(raw.sha256())).isPresent();
             if (done.isPresent() && done.get().manifestSha256().equals(raw.sha256()) && !pruned) {
                 log.printf("load %s: already loaded (%,d rows); nothing to do%n", p, done.get().rows());
-                return summary(p, true, m, 0, migrated, began);
+                return summary(p, true, m, 0, migrated, began, columns);
             }
             int statements = Transaction.run(c, "load " + p, Transaction.Name.of(Ledger.Step.LOAD, table.name(), p.id()), log,
                     tx -> load(tx, p, raw));
-            return summary(p, false, m, statements, migrated, began);
+            return summary(p, false, m, statements, migrated, began, columns);
         } catch (SQLException e) {
             throw Transaction.failed("load " + p, e);
         }
@@ -132,8 +134,9 @@ public final class LoadJob {
         return statements;
     }
 
-    private LoadSummary summary(Partition p, boolean already, Manifest m, int statements, List<String> migrated, Instant began) {
+    private LoadSummary summary(Partition p, boolean already, Manifest m, int statements, List<String> migrated, Instant began,
+                                SchemaChanges.Report columns) {
         return new LoadSummary("copy-load", p.id(), already, m.totals().files(), m.totals().rows(), m.totals().bytes(),
-                statements, migrated, Duration.between(began, clock.instant()).toMillis());
+                statements, migrated, Duration.between(began, clock.instant()).toMillis(), columns);
     }
 }

@@ -6,6 +6,7 @@ import io.ddb2sf.config.TableConfig;
 import io.ddb2sf.snowflake.ConnectionFactory;
 import io.ddb2sf.snowflake.Ledger;
 import io.ddb2sf.snowflake.Migrator;
+import io.ddb2sf.snowflake.SchemaChanges;
 import io.ddb2sf.snowflake.Sql;
 import io.ddb2sf.snowflake.SqlTemplate;
 import io.ddb2sf.snowflake.Tombstones;
@@ -64,13 +65,14 @@ public final class MergeJob {
         p.requireTable(table);
         try (Connection c = warehouse.open()) {
             migrator.migrate(c);
+            SchemaChanges.Report columns = new SchemaChanges(log).apply(c, table, "merge-apply " + p.id());
             Ledger.Entry loaded = ledger.find(c, table.name(), p.id(), Ledger.Step.LOAD)
                     .orElseThrow(() -> new JobException(ErrorCode.NOT_LOADED, "partition " + p
                             + " is not loaded yet; run copy-load for it, then merge-apply"));
             var merged = ledger.find(c, table.name(), p.id(), Ledger.Step.MERGE);
             if (merged.isPresent() && merged.get().manifestSha256().equals(loaded.manifestSha256())) {
                 log.printf("merge %s: already merged; nothing to do%n", p);
-                return new MergeSummary("merge-apply", p.id(), true, loaded.rows(), 0, 0, 0, 0, millis(began));
+                return new MergeSummary("merge-apply", p.id(), true, loaded.rows(), 0, 0, 0, 0, millis(began), columns);
             }
             var pruned = ledger.find(c, table.name(), p.id(), Ledger.Step.PRUNE);
             if (pruned.isPresent() && pruned.get().manifestSha256().equals(loaded.manifestSha256())) {
@@ -94,7 +96,7 @@ public final class MergeJob {
             log.printf("merge %s: %,d inserted, %,d updated, %,d deleted (%,d keys the snapshot lacks)%n", p, counts[0],
                     counts[1], counts[2], counts[3]);
             return new MergeSummary("merge-apply", p.id(), false, loaded.rows(), counts[0], counts[1], counts[2], counts[3],
-                    millis(began));
+                    millis(began), columns);
         } catch (SQLException e) {
             throw Transaction.failed("merge " + p, e);
         }
@@ -155,7 +157,7 @@ public final class MergeJob {
                 "target", Sql.ident(table.targetTable()),
                 "landing", Sql.ident(table.landingTable()),
                 "tombstones", Sql.ident(table.tombstoneTable()),
-                "columns", WarehouseTables.columnNames(table)));
+                "columns", SchemaChanges.mergeColumns(table)));
         long[] counts = new long[4];
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, table.deleteMode().name());

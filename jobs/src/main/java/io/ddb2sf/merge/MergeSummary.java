@@ -3,7 +3,9 @@ package io.ddb2sf.merge;
 /**
  * The JSON summary line of merge-apply.
  *
+ * @param columns            typed columns this run added, filled from _ITEM or found removed (SchemaChanges)
  * @param fullRefreshDeletes keys a complete snapshot lacked (deleted while nothing streamed), removed by this merge
  */
 public record MergeSummary(String job, String partition, boolean alreadyMerged, long partitionRows, long inserted,
-                           long updated, long deleted, long fullRefreshDeletes, long durationMs) {}
+                           long updated, long deleted, long fullRefreshDeletes, long durationMs,
+                           io.ddb2sf.snowflake.SchemaChanges.Report columns) {}

@@ -3,6 +3,7 @@ package io.ddb2sf.migrate;
 import io.ddb2sf.config.TableConfig;
 import io.ddb2sf.snowflake.ConnectionFactory;
 import io.ddb2sf.snowflake.Migrator;
+import io.ddb2sf.snowflake.SchemaChanges;
 import io.ddb2sf.snowflake.Transaction;
 import io.ddb2sf.snowflake.WarehouseTables;
 import java.io.PrintStream;
@@ -42,12 +43,14 @@ public final class MigrateJob {
         try (Connection c = warehouse.open()) {
             List<String> applied = migrator.migrate(c);
             log.printf("migrate: %s%n", applied.isEmpty() ? "every sql/ migration was already applied" : "applied " + applied);
+            SchemaChanges.Report columns = SchemaChanges.Report.NONE;
             for (TableConfig table : chosen) {
                 tables.ensure(c, table);
+                columns = columns.plus(new SchemaChanges(log).apply(c, table, "migrate"));
             }
             List<String> names = chosen.stream().map(TableConfig::name).toList();
             log.printf("migrate: stage and tables of %s in place%n", names);
-            return new MigrateSummary("migrate", applied, names, Duration.between(began, clock.instant()).toMillis());
+            return new MigrateSummary("migrate", applied, names, Duration.between(began, clock.instant()).toMillis(), columns);
         } catch (SQLException e) {
             throw Transaction.failed("migrate", e);
         }

@@ -14,7 +14,7 @@ public final class Sql {
     private Sql() {}
 
     /** Something a template may contain. */
-    public sealed interface Fragment permits Ident, Literal, Type, LiteralList, Name {
+    public sealed interface Fragment permits Ident, Literal, Type, LiteralList, Name, Expr {
         String sql();
     }
 
@@ -65,6 +65,12 @@ public final class Sql {
             return name;
         }
     }
+
+    /**
+     * An expression rendered from a template of {@code sql/templates/} (such as a typed column's value from _ITEM), to
+     * fill another template with. Only this package makes one, from a rendered {@link SqlTemplate}.
+     */
+    record Expr(String sql) implements Fragment {}
 
     public static Ident ident(String name) {
         return new Ident(name);

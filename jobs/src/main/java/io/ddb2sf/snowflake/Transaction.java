@@ -43,8 +43,13 @@ public final class Transaction {
         private static final int READABLE = 160;
 
         public static Name of(Ledger.Step step, String table, String partition) {
-            String readable = (step.name() + "_" + partition).toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]+", "_");
-            String exact = HexFormat.of().formatHex(sha256(step.name() + "\n" + table + "\n" + partition), 0, 6)
+            return of(step.name(), table, partition);
+        }
+
+        /** For work that is not a ledger step (such as filling a table's new columns). */
+        public static Name of(String step, String table, String partition) {
+            String readable = (step + "_" + partition).toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]+", "_");
+            String exact = HexFormat.of().formatHex(sha256(step + "\n" + table + "\n" + partition), 0, 6)
                     .toUpperCase(Locale.ROOT);
             return new Name(new Sql.Name("DDB2SF_" + readable.substring(0, Math.min(READABLE, readable.length())) + "_" + exact));
         }

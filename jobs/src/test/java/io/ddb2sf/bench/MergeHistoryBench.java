@@ -104,7 +104,7 @@ public final class MergeHistoryBench {
     private static void merge(Connection c, TableConfig table, String landing) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(SqlTemplate.load("merge_partition").render(Map.of(
                 "target", Sql.ident(table.targetTable()), "landing", Sql.ident(landing),
-                "tombstones", Sql.ident(table.tombstoneTable()), "columns", WarehouseTables.columnNames(table))))) {
+                "tombstones", Sql.ident(table.tombstoneTable()), "columns", io.ddb2sf.snowflake.SchemaChanges.mergeColumns(table))))) {
             ps.setString(1, "HARD");
             ps.setString(2, "bench_merge/now");
             ps.setString(3, "bench_merge/now");

@@ -13,10 +13,10 @@ class CliTimeoutIT {
 
     @Test
     void shouldKillAJobThatDoesNotFinishInTime() throws Exception {
-        LocalStack stack = LocalStack.fromEnvironment();
+        LocalStack stack = LocalStack.fromEnvironment().inPastHour();
         WarehouseLog warehouse = WarehouseLog.fromEnvironment();
         LocalStack.TestTable t = stack.newTable("hang", "hard");
-        Instant[] hour = Fixtures.currentHour();
+        Instant[] hour = stack.hour();
         // The warehouse holds its answer to the job's first statement in its fresh schema for a minute: the job hangs.
         long hold = warehouse.hold("DDB2SF_SCHEMA_HISTORY", Duration.ofMinutes(1));
         Instant began = Instant.now();

@@ -24,17 +24,31 @@ import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 public final class DropTestTables implements BeforeEachCallback, AfterEachCallback, AfterAllCallback {
     private record Created(LocalStack stack, String table, String prefix, String schema, boolean inTest) {}
 
+    private record Opened(AutoCloseable view, boolean inTest) {}
+
     private static final List<Created> CREATED = new ArrayList<>();
+    private static final List<Opened> OPENED = new ArrayList<>();
     private static boolean inTest;
 
     static synchronized void register(LocalStack stack, String table, String prefix, String schema) {
         CREATED.add(new Created(stack, table, prefix, schema, inTest));
     }
 
+    /** Closes {@code view} (a local server a test's jobs reach the stack through) when the test ends, like a table. */
+    static synchronized void closeAfter(AutoCloseable view) {
+        OPENED.add(new Opened(view, inTest));
+    }
+
     private static synchronized List<Created> take(boolean all) {
         List<Created> taken = CREATED.stream().filter(c -> all || c.inTest()).toList();
         CREATED.removeAll(taken);
         inTest = false;
+        return taken;
+    }
+
+    private static synchronized List<Opened> takeViews(boolean all) {
+        List<Opened> taken = OPENED.stream().filter(o -> all || o.inTest()).toList();
+        OPENED.removeAll(taken);
         return taken;
     }
 
@@ -49,12 +63,22 @@ public final class DropTestTables implements BeforeEachCallback, AfterEachCallba
 
     @Override
     public void afterEach(ExtensionContext context) throws Exception {
+        List<Opened> views = takeViews(false);
         drop(take(false));
+        close(views);
     }
 
     @Override
     public void afterAll(ExtensionContext context) throws Exception {
+        List<Opened> views = takeViews(true);
         drop(take(true));
+        close(views);
+    }
+
+    private static void close(List<Opened> views) throws Exception {
+        for (Opened o : views) {
+            o.view().close();
+        }
     }
 
     private static void drop(List<Created> tables) throws Exception {

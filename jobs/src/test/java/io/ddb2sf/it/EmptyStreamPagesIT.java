@@ -28,10 +28,10 @@ class EmptyStreamPagesIT {
     void shouldReadThroughEmptyPagesOnClosedAndOpenShardsAndLandEveryChange() throws Exception {
         // The production wait at an open shard's tip: the 20 empty pages before and after the open children's records
         // take 5 s to poll, longer than the short wait the other tests use.
-        LocalStack stack = LocalStack.fromEnvironment().withOpenShardIdleWait("PT10S");
+        LocalStack stack = LocalStack.fromEnvironment().withOpenShardIdleWait("PT10S").inPastHour();
         LocalStack.TestTable t = stack.newTable("gaps", "hard");
         String table = t.name();
-        Instant[] hour = Fixtures.currentHour();
+        Instant[] hour = stack.hour();
 
         try (DynamoDbClient ddb = stack.dynamodb(); S3Client s3 = stack.s3()) {
             Fixtures.createTable(ddb, table);
@@ -79,10 +79,10 @@ class EmptyStreamPagesIT {
 
     @Test
     void shouldRetryReadsRefusedForAThirdReaderAndLandEveryChange() throws Exception {
-        LocalStack stack = LocalStack.fromEnvironment();
+        LocalStack stack = LocalStack.fromEnvironment().inPastHour();
         LocalStack.TestTable t = stack.newTable("crowded", "hard");
         String table = t.name();
-        Instant[] hour = Fixtures.currentHour();
+        Instant[] hour = stack.hour();
 
         try (DynamoDbClient ddb = stack.dynamodb()) {
             Fixtures.createTable(ddb, table);

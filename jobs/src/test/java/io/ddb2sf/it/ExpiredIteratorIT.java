@@ -17,11 +17,11 @@ class ExpiredIteratorIT {
 
     @Test
     void shouldRenewExpiredIteratorsFromTheLastSequenceAndLoseOrDoubleNothing() throws Exception {
-        LocalStack stack = LocalStack.fromEnvironment();
+        LocalStack stack = LocalStack.fromEnvironment().inPastHour();
         LocalStack.TestTable t = stack.newTable("expiry", "hard");
         String table = t.name();
         Cli cli = t.cli();
-        Instant[] hour = Fixtures.currentHour();
+        Instant[] hour = stack.hour();
 
         try (DynamoDbClient ddb = stack.dynamodb()) {
             Fixtures.createTable(ddb, table);

@@ -35,7 +35,7 @@ class KillMidStatementIT {
     /** Where a kill landed: the statement it followed, its session and the transaction open there. */
     record Kill(String phase, long session, long transaction, String name) {}
 
-    private final LocalStack stack = LocalStack.fromEnvironment();
+    private final LocalStack stack = LocalStack.fromEnvironment().inPastHour();
     private final WarehouseLog warehouse = WarehouseLog.fromEnvironment();
 
     @Test
@@ -44,7 +44,7 @@ class KillMidStatementIT {
         String table = t.name();
         String landing = t.target() + "_CHANGES";
         Cli cli = t.cli();
-        Instant[] hour = Fixtures.currentHour();
+        Instant[] hour = stack.hour();
         String h1 = hour[0].toString();
         String h2 = hour[1].toString();
         String h3 = hour[1].plus(Duration.ofHours(1)).toString();
@@ -118,7 +118,7 @@ class KillMidStatementIT {
         String table = t.name();
         String landing = t.target() + "_CHANGES";
         Cli cli = t.cli();
-        Instant[] hour = Fixtures.currentHour();
+        Instant[] hour = stack.hour();
         String start = hour[0].toString();
         String end = hour[1].toString();
         try (DynamoDbClient ddb = stack.dynamodb(); Connection c = stack.snowflake(t.schema())) {

@@ -46,18 +46,41 @@ public final class LocalStack {
      * such runs ask for the production default ({@link #withOpenShardIdleWait}).
      */
     private final String openShardIdleWait;
+    /** The view the jobs reach DynamoDB through, when their changes are shown in a past hour; else null. */
+    private final PastHour pastHour;
 
-    private LocalStack(URI dynamodb, URI s3, String snowflakeUrl, String streamPrecision, String openShardIdleWait) {
+    private LocalStack(URI dynamodb, URI s3, String snowflakeUrl, String streamPrecision, String openShardIdleWait,
+                       PastHour pastHour) {
         this.dynamodb = dynamodb;
         this.s3 = s3;
         this.snowflakeUrl = snowflakeUrl;
         this.streamPrecision = streamPrecision;
         this.openShardIdleWait = openShardIdleWait;
+        this.pastHour = pastHour;
     }
 
     /** The same servers, with configs whose exports poll an idle open shard for {@code wait} (ISO-8601). */
     public LocalStack withOpenShardIdleWait(String wait) {
-        return new LocalStack(dynamodb, s3, snowflakeUrl, streamPrecision, wait);
+        return new LocalStack(dynamodb, s3, snowflakeUrl, streamPrecision, wait, pastHour);
+    }
+
+    /**
+     * The same servers, with configs whose jobs see the stream through a {@link PastHour}: every change the test
+     * makes from now on (within 59 minutes) falls in {@link #hour()}, a whole hour that has already ended, so no test
+     * waits for the wall-clock hour to turn. The view closes when the test ends ({@link DropTestTables}).
+     */
+    public LocalStack inPastHour() {
+        PastHour view = PastHour.open(dynamodb);
+        DropTestTables.closeAfter(view);
+        return new LocalStack(dynamodb, s3, snowflakeUrl, streamPrecision, openShardIdleWait, view);
+    }
+
+    /** The window {@code [start, end)} the jobs of an {@link #inPastHour} stack see the test's changes in. */
+    public Instant[] hour() {
+        if (pastHour == null) {
+            throw new IllegalStateException("hour() belongs to a stack made by inPastHour()");
+        }
+        return new Instant[] {pastHour.start(), pastHour.end()};
     }
 
     /**
@@ -65,7 +88,7 @@ public final class LocalStack {
      * stream through a view stamping records to the second, as AWS does.
      */
     public LocalStack withAwsStreamTimestamps() {
-        return new LocalStack(dynamodb, s3, snowflakeUrl, "PT1S", openShardIdleWait);
+        return new LocalStack(dynamodb, s3, snowflakeUrl, "PT1S", openShardIdleWait, pastHour);
     }
 
     public static LocalStack fromEnvironment() {
@@ -75,7 +98,7 @@ public final class LocalStack {
         if (d == null || s == null || sf == null) {
             fail("the local stack is not running: run the tests with scripts/test (or scripts/stack up; source .stack/env)");
         }
-        return new LocalStack(URI.create(d), URI.create(s), sf, "PT1M", "PT2S");
+        return new LocalStack(URI.create(d), URI.create(s), sf, "PT1M", "PT2S", null);
     }
 
     public DynamoDbClient dynamodb() {
@@ -122,9 +145,14 @@ public final class LocalStack {
 
     /** One test's names: DynamoDB table, Snowflake analytics table, stage prefix, Snowflake schema. */
     public record TestTable(String name, String target, String prefix, String schema, Cli cli) {
-        /** Runs export-increment in this process, with the Streams API seen through {@code view}. */
+        /**
+         * Runs export-increment in this process, with the Streams API seen through {@code view}. The config is read
+         * as the jar reads it ({@link Cli}): without the test's own DDB2SF_ settings, which would override its file.
+         */
         public ExportSummary exportThrough(UnaryOperator<DynamoDbStreamsClient> view, Instant start, Instant end) {
-            PipelineConfig config = new ConfigLoader(System.getenv()).load(cli.config());
+            Map<String, String> env = new java.util.HashMap<>(System.getenv());
+            env.keySet().removeIf(k -> k.startsWith("DDB2SF_"));
+            PipelineConfig config = new ConfigLoader(env).load(cli.config());
             try (Wiring wiring = new Wiring(config, System.err, view)) {
                 return wiring.exportJob(config.table(name)).run(new HourPartition(name, start, end));
             }
@@ -156,7 +184,7 @@ public final class LocalStack {
                   storageIntegration: LOCAL_S3
                 tables:
                 %s
-                """.formatted(dynamodb, s3, streamPrecision, BUCKET, prefix, openShardIdleWait, snowflakeUrl, DATABASE, schema, tablesYaml.indent(2));
+                """.formatted(pastHour == null ? dynamodb : pastHour.endpoint(), s3, streamPrecision, BUCKET, prefix, openShardIdleWait, snowflakeUrl, DATABASE, schema, tablesYaml.indent(2));
         Path file = Files.createTempFile("ddb2sf-it-", ".yaml");
         Files.writeString(file, yaml);
         file.toFile().deleteOnExit();

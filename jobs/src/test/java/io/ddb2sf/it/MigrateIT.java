@@ -3,16 +3,19 @@ package io.ddb2sf.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.ddb2sf.JobException;
 import io.ddb2sf.snowflake.Migrator;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,51 +23,71 @@ import org.junit.jupiter.api.Test;
  * the same steps), and a failed migration is recorded as failed and completed by the next run.
  */
 class MigrateIT {
+    /** The first statement of sql/V001__create_ledger.sql, whatever its wording. */
+    private static final String FIRST_STATEMENT_OF_V001 = "CREATE\\s+TABLE\\s+(IF\\s+NOT\\s+EXISTS\\s+)?\"DDB2SF_LEDGER\"";
+
     final LocalStack stack = LocalStack.fromEnvironment();
+    final WarehouseLog warehouse = WarehouseLog.fromEnvironment();
 
     @Test
     void shouldGiveOneSchemaWhenMigrationsRunTwiceAtOnce() throws Exception {
         Migrator shipped = Migrator.fromClasspath();
-        // Two runs released together by a barrier usually overlap; retry on a fresh schema until the history shows
-        // that both applied V001, so the test proves what it says.
-        for (int attempt = 1; ; attempt++) {
-            LocalStack.TestTable t = stack.newTable("migrate", "hard");
-            CyclicBarrier together = new CyclicBarrier(2);
-            List<CompletableFuture<List<String>>> runs = new ArrayList<>();
-            for (int i = 0; i < 2; i++) {
-                runs.add(CompletableFuture.supplyAsync(() -> {
-                    try (Connection c = stack.snowflake(t.schema())) {
-                        together.await();
-                        return shipped.migrate(c);
-                    } catch (Exception e) {
-                        throw new CompletionException(e);
-                    }
-                }));
-            }
-            for (var run : runs) {
-                assertThat(run.get()).isNotNull();
-            }
-            try (Connection c = stack.snowflake(t.schema())) {
-                List<String> history = history(c);
-                boolean overlapped = history.stream().filter(h -> h.startsWith("1 ")).count() == 2;
-                if (!overlapped && attempt < 12) {
-                    continue;
-                }
-                assertThat(overlapped).as("the two runs overlapped (both applied V001): %s", history).isTrue();
-                // Read as a set, the history holds every shipped version, each a success.
-                assertThat(history.stream().map(h -> h.split(" ")[0]).distinct().count()).isEqualTo(shipped.migrations().size());
-                assertThat(history).allMatch(h -> h.endsWith(" true"));
-            }
-            // The command then finds every migration applied, and creates the configured table's tables.
-            Cli.Result r = t.cli().exec(List.of("migrate", "--config", t.cli().config().toString()));
-            assertThat(r.exitCode()).as(r.stderr()).isZero();
-            assertThat(r.summary().get("migrationsApplied").size()).isZero();
-            assertThat(r.summary().get("tables").toString()).contains(t.name());
-            try (Connection c = stack.snowflake(t.schema())) {
-                assertThat(Snapshots.count(c, t.target())).isZero();
-                assertThat(Snapshots.count(c, t.target() + "_CHANGES")).isZero();
-            }
-            return;
+        List<String> scripts = shipped.migrations().stream().map(Migrator.Migration::script).toList();
+        LocalStack.TestTable t = stack.newTable("migrate", "hard");
+        // Run A is held by the local Snowflake right after the first statement of V001, before it records anything;
+        // run B starts only then, and A is released only once B has finished. So the two runs overlap every time,
+        // and both find V001 (and every later file) not yet applied. There is no lock to wait on (every DDL statement
+        // commits in Snowflake, see Migrator): what makes the overlap safe is that every statement is idempotent and
+        // the history is read as a set, and that is what this checks.
+        // Each run on its own thread: on a two-core machine the JDK's shared async pool has one worker, which the held
+        // run would occupy, so a second run queued behind it would never start and the hold would never be released.
+        ExecutorService runs = Executors.newFixedThreadPool(2);
+        long mark = warehouse.last();
+        long hold = warehouse.hold(FIRST_STATEMENT_OF_V001, Duration.ofSeconds(120));
+        Future<List<String>> a = runs.submit(() -> migrate(shipped, t));
+        JsonNode held = warehouse.await(mark, e -> "held".equals(e.path("event").asText())
+                && e.path("hold").asLong() == hold, null, Duration.ofSeconds(60));
+        long sessionA = held.get("session").asLong();
+        List<String> b;
+        try {
+            b = runs.submit(() -> migrate(shipped, t)).get(60, TimeUnit.SECONDS);
+        } finally {
+            warehouse.release(hold);
+        }
+        assertThat(a.get(60, TimeUnit.SECONDS)).as("run A, held after V001's first statement").isEqualTo(scripts);
+        runs.shutdown();
+        assertThat(b).as("run B, started while A was held").isEqualTo(scripts);
+
+        // Seen in the server's statement log: B applied and recorded every file while A stood inside V001.
+        List<JsonNode> after = new ArrayList<>();
+        warehouse.entries(held.get("seq").asLong()).forEach(after::add);
+        long resumedA = after.stream().filter(e -> e.path("session").asLong() == sessionA).mapToLong(e -> e.get("seq").asLong())
+                .min().orElseThrow();
+        List<JsonNode> recordedByB = after.stream().filter(e -> e.path("session").asLong() != sessionA
+                && "done".equals(e.path("event").asText()) && e.path("sql").asText().startsWith("INSERT INTO \"DDB2SF_SCHEMA_HISTORY\"")).toList();
+        assertThat(recordedByB).as("B's history rows, written while A was held").hasSize(scripts.size())
+                .allMatch(e -> e.get("seq").asLong() < resumedA);
+
+        try (Connection c = stack.snowflake(t.schema())) {
+            List<String> history = history(c);
+            // Each file applied by both runs, each attempt a success; read as a set, every shipped version once.
+            assertThat(history).hasSize(2 * scripts.size()).allMatch(h -> h.endsWith(" true"));
+            assertThat(history.stream().map(h -> h.split(" ")[0]).distinct().count()).isEqualTo(scripts.size());
+        }
+        // The command then finds every migration applied, and creates the configured table's tables.
+        Cli.Result r = t.cli().exec(List.of("migrate", "--config", t.cli().config().toString()));
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(r.summary().get("migrationsApplied").size()).isZero();
+        assertThat(r.summary().get("tables").toString()).contains(t.name());
+        try (Connection c = stack.snowflake(t.schema())) {
+            assertThat(Snapshots.count(c, t.target())).isZero();
+            assertThat(Snapshots.count(c, t.target() + "_CHANGES")).isZero();
+        }
+    }
+
+    private List<String> migrate(Migrator migrator, LocalStack.TestTable t) throws Exception {
+        try (Connection c = stack.snowflake(t.schema())) {
+            return migrator.migrate(c);
         }
     }
 

@@ -20,12 +20,12 @@ class OutOfOrderIT {
 
     @Test
     void shouldConvergeOnTheSourceWhateverOrderPartitionsAreMergedIn() throws Exception {
-        LocalStack stack = LocalStack.fromEnvironment();
+        LocalStack stack = LocalStack.fromEnvironment().inPastHour();
         LocalStack.TestTable t = stack.newTable("order", "hard");
         String table = t.name();
         String schema = t.schema();
         Cli cli = t.cli();
-        Instant[] hour = Fixtures.currentHour();
+        Instant[] hour = stack.hour();
         String h1 = hour[0].toString();
         String h2 = hour[1].toString();
         String h3 = hour[1].plus(Duration.ofHours(1)).toString();

@@ -75,12 +75,12 @@ class ParquetLoadIT {
 
     @BeforeAll
     static void stageAnHourOfBinaryValues() throws Exception {
-        stack = LocalStack.fromEnvironment();
+        stack = LocalStack.fromEnvironment().inPastHour();
         ddb = stack.dynamodb();
         s3 = stack.s3();
         t = stack.newTable("parquet", "hard");
         Fixtures.createTable(ddb, t.name());
-        hour = Fixtures.currentHour();
+        hour = stack.hour();
         int sk = 0;
         for (Map.Entry<String, byte[]> e : BLOBS.entrySet()) {
             Map<String, AttributeValue> item = new java.util.HashMap<>(Fixtures.plain(e.getKey(), String.valueOf(sk), sk));

@@ -41,7 +41,7 @@ class PipelineFaultIT {
 
     @BeforeAll
     static void connect() {
-        stack = LocalStack.fromEnvironment();
+        stack = LocalStack.fromEnvironment().inPastHour();
         ddb = stack.dynamodb();
         s3 = stack.s3();
     }
@@ -61,7 +61,7 @@ class PipelineFaultIT {
         schema = t.schema();
         cli = t.cli();
         Fixtures.createTable(ddb, table);
-        Instant[] hour = Fixtures.currentHour();
+        Instant[] hour = stack.hour();
         start = hour[0].toString();
         end = hour[1].toString();
         for (int i = 0; i < 12; i++) {

@@ -26,7 +26,7 @@ class PruneIT {
 
     @Test
     void shouldPruneOnlyMergedPartitionsAndRememberDeletesWhoseRowsArePruned() throws Exception {
-        LocalStack stack = LocalStack.fromEnvironment();
+        LocalStack stack = LocalStack.fromEnvironment().inPastHour();
         String suffix = LocalStack.uniqueSuffix();
         String table = "it_prune_" + suffix;
         String schema = "IT_" + suffix.toUpperCase();
@@ -34,7 +34,7 @@ class PruneIT {
         Cli cli = new Cli(stack.writeConfig("it/" + suffix, schema,
                 Fixtures.tableYaml(table, "hard") + "  landingRetention: PT0S\n"), stack.environment());
         String target = table.toUpperCase();
-        Instant[] hour = Fixtures.currentHour();
+        Instant[] hour = stack.hour();
         String h1 = hour[0].toString();
         String h2 = hour[1].toString();
         String h3 = hour[1].plus(Duration.ofHours(1)).toString();

@@ -25,11 +25,11 @@ class ShardSplitIT {
 
     @Test
     void shouldReadTheParentThenItsChildrenAndKeepEveryItemsOrder() throws Exception {
-        LocalStack stack = LocalStack.fromEnvironment();
+        LocalStack stack = LocalStack.fromEnvironment().inPastHour();
         LocalStack.TestTable t = stack.newTable("split", "hard");
         String table = t.name();
         Cli cli = t.cli();
-        Instant[] hour = Fixtures.currentHour();
+        Instant[] hour = stack.hour();
         Instant h2 = hour[1].plus(Duration.ofHours(1));
 
         try (DynamoDbClient ddb = stack.dynamodb(); S3Client s3 = stack.s3()) {

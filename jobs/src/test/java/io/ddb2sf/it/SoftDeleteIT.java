@@ -16,7 +16,7 @@ class SoftDeleteIT {
 
     @Test
     void shouldMarkUserDeletesAndTtlExpiriesApart() throws Exception {
-        LocalStack stack = LocalStack.fromEnvironment();
+        LocalStack stack = LocalStack.fromEnvironment().inPastHour();
         LocalStack.TestTable soft = stack.newTable("soft", "soft");
         String table = soft.name();
         String schema = soft.schema();
@@ -25,7 +25,7 @@ class SoftDeleteIT {
         try (DynamoDbClient ddb = stack.dynamodb()) {
             Fixtures.createTable(ddb, table);
             ddb.updateTimeToLive(b -> b.tableName(table).timeToLiveSpecification(t -> t.enabled(true).attributeName("expires_at")));
-            hour = Fixtures.currentHour();
+            hour = stack.hour();
             Fixtures.put(ddb, table, Fixtures.plain("kept", "1", 1));
             Fixtures.put(ddb, table, Fixtures.plain("user-deleted", "2", 2));
             Map<String, AttributeValue> expiring = new HashMap<>(Fixtures.plain("expired", "3", 3));
@@ -54,9 +54,9 @@ class SoftDeleteIT {
 
     @Test
     void shouldKeepTheLastStateOfAnItemUpdatedAndDeletedInTheSameHour() throws Exception {
-        LocalStack stack = LocalStack.fromEnvironment();
+        LocalStack stack = LocalStack.fromEnvironment().inPastHour();
         LocalStack.TestTable soft = stack.newTable("softlast", "soft");
-        Instant[] hour = Fixtures.currentHour();
+        Instant[] hour = stack.hour();
         Instant after = hour[1].plus(java.time.Duration.ofHours(1));
         try (DynamoDbClient ddb = stack.dynamodb()) {
             Fixtures.createTable(ddb, soft.name());

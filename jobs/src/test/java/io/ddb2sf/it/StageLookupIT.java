@@ -18,12 +18,12 @@ class StageLookupIT {
 
     @Test
     void shouldRefuseTheConfiguredSchemasStageThatPointsElsewhereEvenWhenAnotherSchemaHasOneOfTheSameName() throws Exception {
-        LocalStack stack = LocalStack.fromEnvironment();
+        LocalStack stack = LocalStack.fromEnvironment().inPastHour();
         LocalStack.TestTable t = stack.newTable("stagelookup", "hard");
         try (DynamoDbClient ddb = stack.dynamodb()) {
             Fixtures.createTable(ddb, t.name());
             try {
-                Instant[] hour = Fixtures.currentHour();
+                Instant[] hour = stack.hour();
                 Fixtures.put(ddb, t.name(), Fixtures.plain("only", "1", 1));
                 Cli.Result export = t.cli().run("export-increment", t.name(), hour[0].toString(), hour[1].toString());
                 assertThat(export.exitCode()).as(export.stderr()).isZero();

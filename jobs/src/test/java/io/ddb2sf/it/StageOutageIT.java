@@ -28,7 +28,7 @@ class StageOutageIT {
 
     @Test
     void shouldFailClearlyWhileS3IsDownAndRebuildThePartitionOnceItIsBack() throws Exception {
-        LocalStack stack = LocalStack.fromEnvironment();
+        LocalStack stack = LocalStack.fromEnvironment().inPastHour();
         int port = freePort();
         startS3(port);
         String suffix = LocalStack.uniqueSuffix();
@@ -36,7 +36,7 @@ class StageOutageIT {
         Path config = stack.writeConfig("it/" + suffix, "IT_" + suffix.toUpperCase(), Fixtures.tableYaml(table, "hard"));
         Files.writeString(config, Files.readString(config).replaceAll("s3Endpoint: \\S+", "s3Endpoint: http://127.0.0.1:" + port));
         Cli cli = new Cli(config, stack.environment());
-        Instant[] hour = Fixtures.currentHour();
+        Instant[] hour = stack.hour();
         String start = hour[0].toString();
         String end = hour[1].toString();
         try (DynamoDbClient ddb = stack.dynamodb()) {

@@ -27,7 +27,7 @@ class StreamFaultIT {
 
     @BeforeAll
     static void connect() {
-        stack = LocalStack.fromEnvironment();
+        stack = LocalStack.fromEnvironment().inPastHour();
         ddb = stack.dynamodb();
         s3 = stack.s3();
     }
@@ -45,7 +45,7 @@ class StreamFaultIT {
         prefix = t.prefix();
         cli = t.cli();
         Fixtures.createTable(ddb, table);
-        Instant[] hour = Fixtures.currentHour();
+        Instant[] hour = stack.hour();
         start = hour[0];
         end = hour[1];
         Fixtures.put(ddb, table, Fixtures.plain("a", "1", 1));

@@ -25,14 +25,14 @@ class WarehouseOutageIT {
 
     @Test
     void shouldFailClearlyWhileSnowflakeIsDownAndConvergeOnceItIsBack() throws Exception {
-        LocalStack stack = LocalStack.fromEnvironment();
+        LocalStack stack = LocalStack.fromEnvironment().inPastHour();
         int port = freePort();
         startSnowflake(port);
         LocalStack.TestTable t = stack.newTable("sfdown", "hard");
         Path config = t.cli().config();
         String url = "jdbc:snowflake://127.0.0.1:" + port + "/?ssl=off&account=fakesnow&disablePlatformDetection=true&maxHttpRetries=1";
         Files.writeString(config, Files.readString(config).replaceAll("url: \"[^\"]+\"", "url: \"" + url + "\""));
-        Instant[] hour = Fixtures.currentHour();
+        Instant[] hour = stack.hour();
         String start = hour[0].toString();
         String end = hour[1].toString();
         try (DynamoDbClient ddb = stack.dynamodb()) {

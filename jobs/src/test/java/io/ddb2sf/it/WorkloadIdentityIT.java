@@ -52,13 +52,13 @@ class WorkloadIdentityIT {
 
     @Test
     void shouldRunWithIrsaCredentialsIssuedByStsAndNoStaticKeys() throws Exception {
-        LocalStack stack = LocalStack.fromEnvironment();
+        LocalStack stack = LocalStack.fromEnvironment().inPastHour();
         LocalStack.TestTable t = stack.newTable("irsa", "hard");
         String moto = System.getenv("DDB2SF_S3_ENDPOINT");
         try (DynamoDbClient ddb = stack.dynamodb()) {
             Fixtures.createTable(ddb, t.name());
             try {
-                Instant[] hour = Fixtures.currentHour();
+                Instant[] hour = stack.hour();
                 for (int i = 0; i < 5; i++) {
                     Fixtures.put(ddb, t.name(), Fixtures.plain("irsa-" + i, String.valueOf(i), i));
                 }
@@ -125,7 +125,7 @@ class WorkloadIdentityIT {
 
     @Test
     void shouldRunWithEksPodIdentityContainerCredentials() throws Exception {
-        LocalStack stack = LocalStack.fromEnvironment();
+        LocalStack stack = LocalStack.fromEnvironment().inPastHour();
         LocalStack.TestTable t = stack.newTable("podid", "hard");
         String suffix = LocalStack.uniqueSuffix();
         String agentToken = "pod-identity-token-" + suffix;
@@ -164,7 +164,7 @@ class WorkloadIdentityIT {
             Fixtures.createTable(podDdb, t.name());
             try {
                 assertThat(localDdb.listTables().tableNames()).doesNotContain(t.name());
-                Instant[] hour = Fixtures.currentHour();
+                Instant[] hour = stack.hour();
                 for (int i = 0; i < 4; i++) {
                     Fixtures.put(podDdb, t.name(), Fixtures.plain("pod-" + i, String.valueOf(i), i));
                 }

@@ -35,10 +35,12 @@ class SqlTemplateTest {
                 "target", Sql.ident("T"),
                 "landing", Sql.ident("T_CHANGES"),
                 "tombstones", Sql.ident("T_TOMBSTONES"),
-                "columns", List.of(Map.of("column", Sql.ident("PK")), Map.of("column", Sql.ident("A\"B")))));
+                "columns", List.of(Map.of("column", Sql.ident("PK"), "from_item", new Sql.Expr("(P)")),
+                        Map.of("column", Sql.ident("A\"B"), "from_item", new Sql.Expr("(Q)")))));
         assertThat(sql).contains("MERGE INTO \"T\" t", "FROM \"T_CHANGES\" c", "LEFT JOIN \"T_TOMBSTONES\" d",
-                        "\"PK\" = IFF(s.\"_ITEM\" IS NULL, t.\"PK\", s.\"PK\"),",
-                        "\"A\"\"B\" = IFF(s.\"_ITEM\" IS NULL, t.\"A\"\"B\", s.\"A\"\"B\"),")
+                        "\"PK\" = IFF(s.\"_ITEM\" IS NULL, t.\"PK\", COALESCE(s.\"PK\", (P))),",
+                        "\"A\"\"B\" = IFF(s.\"_ITEM\" IS NULL, t.\"A\"\"B\", COALESCE(s.\"A\"\"B\", (Q))),",
+                        "VALUES (s.\"_KEY\", COALESCE(s.\"PK\", (P)), COALESCE(s.\"A\"\"B\", (Q)), s.\"_ITEM\"")
                 .doesNotContain("{{");
     }
 
