@@ -28,7 +28,7 @@ public final class ItemJson {
     /** Keeps plain-notation fractions short; 1E-30 and smaller become strings. */
     private static final int MAX_FRACTION_SCALE = 30;
 
-    /** Builders larger than this (a 400 KB item) are not kept for the next item. */
+    /** A builder grown past this many chars (by a large item, up to 400 KB) is dropped after it rather than kept. */
     private static final int MAX_KEPT_CAPACITY = 64 << 10;
     private static final ThreadLocal<StringBuilder[]> BUILDERS =
             ThreadLocal.withInitial(() -> new StringBuilder[] {new StringBuilder(1024), new StringBuilder(256)});
