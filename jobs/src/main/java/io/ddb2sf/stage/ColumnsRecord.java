@@ -121,6 +121,9 @@ public final class ColumnsRecord {
             if (next == current) {
                 return current.version();
             }
+            // If-Match on the ETag read (If-None-Match: * for the first version): S3 refuses the write with 412, or 409
+            // for a concurrent one, when another writer got there first ("How to prevent object overwrites with
+            // conditional writes", https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html).
             if (json.writeIfUnchanged(keys.columnsRecord(table.name()), next, stored.map(JsonStore.Stored::etag))) {
                 log.printf("columns of %s: version %d adds %s%n", table.name(), next.version(),
                         next.columns().subList(current.columns().size(), next.columns().size()).stream()
