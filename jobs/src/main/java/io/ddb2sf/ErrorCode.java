@@ -32,6 +32,11 @@ public enum ErrorCode {
     PITR_DISABLED("DDB2SF-1024", 1),
     /** An incremental export window outside what DynamoDB accepts (15 minutes to 24 hours, inside the PITR window). */
     EXPORT_WINDOW_INVALID("DDB2SF-1025", 2),
+    /**
+     * An hour that has ended but that point-in-time recovery does not cover yet (it trails the clock by minutes):
+     * transient, so exit 1 and the scheduler's retry exports it later.
+     */
+    PITR_BEHIND("DDB2SF-1026", 1),
     /** Not a failure of status itself: a table's checkpoint is close to (or past) the stream's 24-hour trim. */
     STREAM_AT_RISK("DDB2SF-1010", 3),
 

@@ -97,8 +97,18 @@ public final class IncrementalExportSource {
         this.log = log;
     }
 
-    /** Which export an hour converts, and its window (the hour, or from the overlap before it). */
-    public record HourExport(String exportArn, String tableArn, Instant from, Instant to) {}
+    /**
+     * Which export an hour converts, and its window (the hour, or from the overlap before it).
+     *
+     * @param exportArn null when the export last recorded was retired (its tree failed its manifests' checks)
+     * @param attempt   how many exports of the hour were retired before this one; part of the ClientToken, since
+     *                  DynamoDB answers a token with the same export for 8 hours
+     */
+    public record HourExport(String exportArn, String tableArn, Instant from, Instant to, int attempt) {
+        boolean retired() {
+            return exportArn == null;
+        }
+    }
 
     /** Whether this source exports {@code p}: a rerun keeps the source its manifest names; a new hour follows the config. */
     static boolean exports(TableConfig table, Optional<Manifest> previous) {
@@ -110,7 +120,8 @@ public final class IncrementalExportSource {
                              Optional<CheckpointStore.Loaded> checkpoint) {
         Instant began = clock.instant();
         String tableArn = KeySchema.describe(dynamodb, table).tableArn();
-        Optional<HourExport> recorded = readState(p);
+        Optional<JsonStore.Stored<HourExport>> stored = readState(p);
+        Optional<HourExport> recorded = stored.map(JsonStore.Stored::value).filter(e -> !e.retired());
         if (previous.isPresent() && recorded.isEmpty()) {
             throw new JobException(ErrorCode.STAGE_INVALID, "partition " + p + " was staged from an incremental export,"
                     + " but its record " + keys.exportState(p) + " is gone, so the rerun cannot convert the same export;"
@@ -119,7 +130,24 @@ public final class IncrementalExportSource {
         if (previous.isEmpty()) {
             inOrder(table, p, checkpoint);
         }
-        HourExport export = recorded.isPresent() ? adopt(p, recorded.get(), tableArn) : start(table, p, tableArn, checkpoint);
+        HourExport export = recorded.isPresent() ? adopt(p, recorded.get(), tableArn) : start(table, p, tableArn, checkpoint, stored);
+        try {
+            return convert(table, p, previous, checkpoint, export, began);
+        } catch (JobException e) {
+            if (previous.isEmpty() && (e.code() == ErrorCode.EXPORT_CORRUPT || e.code() == ErrorCode.EXPORT_INCOMPLETE)) {
+                // Adopting it again would fail again: the rerun starts a new export of the hour. An hour already staged
+                // keeps its files instead (a rerun must write the same bytes), so it is left to the user.
+                retire(p, export);
+                throw new JobException(e.code(), e.getMessage() + "; it is retired: the rerun of " + p
+                        + " starts a new export of the hour", e);
+            }
+            throw e;
+        }
+    }
+
+    private ExportSummary convert(TableConfig table, HourPartition p, Optional<Manifest> previous,
+                                  Optional<CheckpointStore.Loaded> checkpoint, HourExport export, Instant began) {
+        String tableArn = export.tableArn();
         ExportDescription done = awaitCompleted(p, export);
         if (!stage.bucket().equals(done.s3Bucket())) {
             throw new JobException(ErrorCode.EXPORT_MISMATCH, "export " + export.exportArn() + " is in bucket "
@@ -191,27 +219,40 @@ public final class IncrementalExportSource {
      * A new export of the hour, recorded at once. After hours from the incremental export the window is the hour;
      * after the stream (or with no checkpoint) it starts {@link #SWITCH_OVERLAP} earlier.
      */
-    private HourExport start(TableConfig table, HourPartition p, String tableArn, Optional<CheckpointStore.Loaded> checkpoint) {
+    private HourExport start(TableConfig table, HourPartition p, String tableArn, Optional<CheckpointStore.Loaded> checkpoint,
+                             Optional<JsonStore.Stored<HourExport>> retired) {
+        int attempt = retired.map(r -> r.value().attempt()).orElse(0);
         boolean afterExport = checkpoint.map(l -> l.checkpoint().fromIncrementalExport()).orElse(false);
         Instant from = afterExport ? p.start() : p.start().minus(SWITCH_OVERLAP);
         ExportApi.Destination to = new ExportApi.Destination(stage.bucket(), keys.incrementalExports(table.name()),
                 stage.bucketOwner());
         // The hourly schedule runs this right after the hour ends, minutes before point-in-time recovery covers it.
         api.awaitRestorable(table.name(), p.end(), PITR_CATCH_UP);
-        ExportDescription d = api.startIncremental(table.name(), from, p.end(), VIEW, to, clientToken(p, from, ""));
+        ExportDescription d = api.startIncremental(table.name(), from, p.end(), VIEW, to,
+                clientToken(p, from, attempt == 0 ? "" : "/attempt-" + attempt));
         if (d.exportStatus() == ExportStatus.FAILED) {
             // DynamoDB keeps answering a ClientToken with its export for 8 hours, even a failed one: ask with a new token.
             log.printf("export %s: incremental export %s FAILED before; starting a new one%n", p, d.exportArn());
             d = api.startIncremental(table.name(), from, p.end(), VIEW, to,
                     clientToken(p, from, "/" + clock.instant().toEpochMilli()));
         }
-        HourExport export = new HourExport(d.exportArn(), tableArn, from, p.end());
-        if (records.writeIfUnchanged(keys.exportState(p), export, Optional.empty())) {
+        HourExport export = new HourExport(d.exportArn(), tableArn, from, p.end(), attempt);
+        if (records.writeIfUnchanged(keys.exportState(p), export, retired.map(JsonStore.Stored::etag))) {
             log.printf("export %s: started incremental export %s of [%s, %s)%n", p, d.exportArn(), from, p.end());
             return export;
         }
         // Another run of the same hour recorded its export first: that one is the hour's.
-        return adopt(p, readState(p).orElseThrow(), tableArn);
+        return adopt(p, readState(p).map(JsonStore.Stored::value).filter(e -> !e.retired()).orElseThrow(() ->
+                new JobException(ErrorCode.CHECKPOINT_CONFLICT, "another run of " + p + " changed its export record "
+                        + keys.exportState(p) + " meanwhile; rerun the hour")), tableArn);
+    }
+
+    /** Marks the hour's export as unusable, so the next run starts attempt + 1; a no-op if another run got there first. */
+    private void retire(HourPartition p, HourExport export) {
+        readState(p).filter(s -> export.exportArn().equals(s.value().exportArn())).ifPresent(s -> records.writeIfUnchanged(
+                keys.exportState(p), new HourExport(null, export.tableArn(), export.from(), export.to(), export.attempt() + 1),
+                Optional.of(s.etag())));
+        log.printf("export %s: incremental export %s retired; the rerun starts a new one%n", p, export.exportArn());
     }
 
     private HourExport adopt(HourPartition p, HourExport recorded, String tableArn) {
@@ -255,8 +296,8 @@ public final class IncrementalExportSource {
         return "ddb2sf-" + StageStore.sha256((p.id() + "/" + from + attempt).getBytes(StandardCharsets.UTF_8)).substring(0, 32);
     }
 
-    private Optional<HourExport> readState(HourPartition p) {
+    private Optional<JsonStore.Stored<HourExport>> readState(HourPartition p) {
         return records.read(keys.exportState(p), HourExport.class, "export record",
-                "delete it and rerun the hour: a new export is started").map(JsonStore.Stored::value);
+                "delete it and rerun the hour: a new export is started");
     }
 }

@@ -5,9 +5,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ddb2sf.ErrorCode;
 import io.ddb2sf.JobException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.DescribeContinuousBackupsRequest;
+import software.amazon.awssdk.services.dynamodb.model.DescribeContinuousBackupsResponse;
+import software.amazon.awssdk.services.dynamodb.model.DescribeTableRequest;
+import software.amazon.awssdk.services.dynamodb.model.DescribeTableResponse;
+import software.amazon.awssdk.services.dynamodb.model.ExportViewType;
+import software.amazon.awssdk.services.dynamodb.model.PointInTimeRecoveryStatus;
 
 class ExportWindowTest {
     static final Instant EARLIEST = Instant.parse("2026-10-22T00:00:00Z");
@@ -39,5 +51,51 @@ class ExportWindowTest {
                 .hasMessageContaining("outside its point-in-time recovery window", "--source export");
         assertThatThrownBy(() -> window(LATEST.minusSeconds(1800), LATEST.plusSeconds(1800)))
                 .hasMessageContaining("rerun once it has passed " + LATEST.plusSeconds(1800));
+    }
+
+    @Test
+    void anHourThatHasEndedButPointInTimeRecoveryDoesNotCoverYetIsARetryNotAUsageError() {
+        Instant now = Instant.parse("2026-11-26T03:04:00Z");
+        ExportApi api = new ExportApi(recoveryUpTo(Instant.parse("2026-11-26T02:59:00Z")), Clock.fixed(now, ZoneOffset.UTC),
+                d -> { }, new PrintStream(OutputStream.nullOutputStream()), Duration.ofSeconds(1), Duration.ofSeconds(1));
+        var to = new ExportApi.Destination("bucket", "x", Optional.empty());
+        assertThatThrownBy(() -> api.startIncremental("orders", H, H.plusSeconds(3600), ExportViewType.NEW_AND_OLD_IMAGES, to, null))
+                .isInstanceOfSatisfying(JobException.class, e -> {
+                    org.assertj.core.api.Assertions.assertThat(e.code()).isEqualTo(ErrorCode.PITR_BEHIND);
+                    org.assertj.core.api.Assertions.assertThat(e.code().exitCode()).as("retried by the DAG").isEqualTo(1);
+                })
+                .hasMessageContaining("reaches 2026-11-26T02:59:00Z, not yet the end of the window 2026-11-26T03:00:00Z")
+                .hasMessageNotContaining("\n");
+        // An hour that has not ended is the caller's mistake, not a wait.
+        Instant next = H.plusSeconds(3600);
+        assertThatThrownBy(() -> api.startIncremental("orders", next, next.plusSeconds(3600), ExportViewType.NEW_AND_OLD_IMAGES, to,
+                null)).isInstanceOfSatisfying(JobException.class, e -> org.assertj.core.api.Assertions.assertThat(e.code())
+                .isEqualTo(ErrorCode.EXPORT_WINDOW_INVALID));
+    }
+
+    /** A table whose point-in-time recovery is on, restorable from a month ago up to {@code latest}. */
+    private static DynamoDbClient recoveryUpTo(Instant latest) {
+        return new DynamoDbClient() {
+            @Override
+            public DescribeTableResponse describeTable(DescribeTableRequest request) {
+                return DescribeTableResponse.builder().table(t -> t.tableName(request.tableName())
+                        .tableArn("arn:aws:dynamodb:eu-west-1:123456789012:table/" + request.tableName())).build();
+            }
+
+            @Override
+            public DescribeContinuousBackupsResponse describeContinuousBackups(DescribeContinuousBackupsRequest request) {
+                return DescribeContinuousBackupsResponse.builder().continuousBackupsDescription(c -> c
+                        .pointInTimeRecoveryDescription(p -> p.pointInTimeRecoveryStatus(PointInTimeRecoveryStatus.ENABLED)
+                                .earliestRestorableDateTime(EARLIEST).latestRestorableDateTime(latest))).build();
+            }
+
+            @Override
+            public String serviceName() {
+                return "dynamodb";
+            }
+
+            @Override
+            public void close() {}
+        };
     }
 }

@@ -47,11 +47,14 @@ final class ExportingDynamoDb implements DynamoDbClient {
     private final Map<String, Integer> polls = new ConcurrentHashMap<>();
     private final List<ExportTableToPointInTimeRequest> started = new ArrayList<>();
     private volatile boolean failNext;
+    private volatile boolean corruptNext;
+    private final S3Client s3;
     private final java.util.Set<String> failing = ConcurrentHashMap.newKeySet();
 
     ExportingDynamoDb(DynamoDbClient real, DynamoDbStreamsClient streams, S3Client s3, int files) {
         this.real = real;
         this.generator = new ExportTreeGenerator(real, streams, s3);
+        this.s3 = s3;
         this.files = files;
     }
 
@@ -63,6 +66,22 @@ final class ExportingDynamoDb implements DynamoDbClient {
     /** The next export started ends FAILED after running a while, as one whose bucket policy refuses DynamoDB does. */
     void failNextExport() {
         failNext = true;
+    }
+
+    /**
+     * The next export started completes, but one of its data files is not what its manifest lists (its bytes were
+     * altered after DynamoDB wrote them), which the manifests' MD5 and item counts are there to catch.
+     */
+    void corruptNextExport() {
+        corruptNext = true;
+    }
+
+    private void corruptADataFile(String bucket, String prefix) {
+        String key = s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().stream()
+                .map(o -> o.key()).filter(k -> k.contains("/data/") && k.endsWith(".json.gz")).sorted().findFirst()
+                .orElseThrow(() -> new IllegalStateException("no data file under " + prefix));
+        s3.putObject(b -> b.bucket(bucket).key(key), software.amazon.awssdk.core.sync.RequestBody.fromBytes(
+                "{\"Item\":{}}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     /** An export someone ran outside the backfill, as DescribeExport will report it. */
@@ -102,6 +121,10 @@ final class ExportingDynamoDb implements DynamoDbClient {
             ExportDescription d = (request.exportType() == ExportType.INCREMENTAL_EXPORT
                     ? incrementalOf(table, request) : exportOf(table, request.s3Bucket(), request.s3Prefix(), at)).toBuilder()
                     .exportStatus(ExportStatus.IN_PROGRESS).clientToken(request.clientToken()).build();
+            if (corruptNext) {
+                corruptNext = false;
+                corruptADataFile(request.s3Bucket(), request.s3Prefix());
+            }
             if (failNext) {
                 failNext = false;
                 d = d.toBuilder().exportArn(d.exportArn() + "-failed").build();

@@ -160,6 +160,40 @@ class IncrementalExportIT {
     }
 
     @Test
+    void shouldRetireAnExportWhoseDataFileFailsItsManifestAndStartANewOneWhenTheHourIsRerun() throws Exception {
+        LocalStack.TestTable t = stack.newTable("incexport_corrupt", "hard");
+        Instant last = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(1));
+        HourPartition p = new HourPartition(t.name(), last, last.plus(Duration.ofHours(1)));
+        try (DynamoDbClient ddb = stack.dynamodb(); DynamoDbStreamsClient streams = stack.streams(); S3Client s3 = stack.s3()) {
+            Fixtures.createTable(ddb, t.name());
+            String arn = ddb.describeTable(r -> r.tableName(t.name())).table().latestStreamArn();
+            SimulatedHours hours = new SimulatedHours(streams);
+            ExportingDynamoDb api = new ExportingDynamoDb(ddb, hours.view(streams, new Random(7), 0), s3, 1);
+            Path exportConfig = stack.writeConfig(t.prefix(), t.schema(),
+                    Fixtures.tableYaml(t.name(), "hard") + "  source: incremental-export\n");
+            for (int i = 0; i < 12; i++) {
+                Fixtures.put(ddb, t.name(), Fixtures.plain("p-" + i, String.valueOf(i), i));
+            }
+            hours.date(arn, p.start().plusSeconds(60), p.end().minusSeconds(60));
+
+            api.corruptNextExport();
+            assertThatThrownBy(() -> exportHour(exportConfig, api, p))
+                    .isInstanceOfSatisfying(JobException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.EXPORT_CORRUPT);
+                        assertThat(e.getMessage()).contains("the rerun of " + p + " starts a new export of the hour")
+                                .doesNotContain("\n");
+                    });
+            assertThat(Snapshots.stage(s3, LocalStack.BUCKET, t.prefix() + "/").keySet()).as("no manifest, no checkpoint")
+                    .noneMatch(k -> k.endsWith("_manifest.json") || k.endsWith("_checkpoint.json"));
+
+            ExportSummary rerun = exportHour(exportConfig, api, p);
+            assertThat(api.started()).as("the rerun started a second export, not the damaged one again").hasSize(2);
+            assertThat(api.started().get(1).clientToken()).isNotEqualTo(api.started().get(0).clientToken());
+            assertThat(rerun.inserts()).isEqualTo(12);
+        }
+    }
+
+    @Test
     void shouldWaitForPointInTimeRecoveryToCoverAnHourThatHasEnded() throws Exception {
         LocalStack.TestTable t = stack.newTable("incexport_lag", "hard");
         Instant last = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(1));
