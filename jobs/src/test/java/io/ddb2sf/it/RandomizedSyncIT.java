@@ -6,10 +6,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ddb2sf.ErrorCode;
 import io.ddb2sf.JobException;
+import io.ddb2sf.cli.Wiring;
+import io.ddb2sf.config.TableConfig.ChangeSource;
+import io.ddb2sf.config.ColumnSpec;
 import io.ddb2sf.config.ConfigLoader;
+import io.ddb2sf.config.PipelineConfig;
 import io.ddb2sf.config.TableConfig;
+import io.ddb2sf.ddbexport.ExportRows;
 import io.ddb2sf.dynamodb.TypedValues;
 import io.ddb2sf.export.ExportSummary;
+import io.ddb2sf.export.IncrementalExportSource;
+import io.ddb2sf.stage.HourPartition;
 import io.ddb2sf.stage.ChangeRow;
 import java.math.BigDecimal;
 import java.net.URI;
@@ -59,6 +66,24 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
  * a consistent scan of each table equals its analytics table key by key, soft-deleted rows hold the deleted item,
  * and the landing table holds every exported stream change exactly once.
  *
+ * <p>Declared column changes: before the writes of a random hour (h1 to h3), or for a quarter of the seeds after every
+ * pending step (before the reruns of done steps, so the existing rows' values come from the fill alone, not from the
+ * recovery backfill's full refresh), two or three typed columns are added to both
+ * tables' config (an N with scale on an N-only attribute and on an attribute of any type, an S, a BOOL), sometimes one
+ * of them is removed an hour later; the next warehouse step of each table after a change is SIGKILLed (landing before,
+ * inside or after the ALTERs and the fill; the column history at that moment is in the journal) and rerun, and the
+ * partitions staged before the change are loaded and merged after it. At the end every live row's configured typed
+ * columns, rows from before and after the change alike, equal {@link TypedValues} of the source item.
+ *
+ * <p>{@code source: incremental-export}: the hard table's h0, h1 or both come from incremental exports, then the stream
+ * again. DynamoDB Local has no export API, so these hours are exported in this process (as every export here is)
+ * through {@link ExportingDynamoDb}, which writes the incremental export from the dated stream, the way
+ * {@code IncrementalExportIT} does; each is run again and must adopt its recorded export. Back to the stream at h1,
+ * the stream restarts 5 minutes before the hour (those stream changes land as late records of h1); back at h2, the
+ * stream was replaced inside h2, so the export stops with DDB2SF-1001 naming the backfill, and the recovery backfill
+ * (as for the soft table's DDB2SF-1002) brings the hour. Streams are given their simulated creation time
+ * ({@link SimulatedCreation}). The seed's plan (export hours, column hours) is printed at the start.
+ *
  * <p>Hours: the jobs take one whole UTC hour, and DynamoDB Local stamps records in real time, so the four hours are
  * the four hours before the current one: each batch of writes is dated into its hour by {@link SimulatedHours}
  * (the exports read the real stream through it; only ApproximateCreationDateTime is simulated), and each backfill is
@@ -101,6 +126,17 @@ class RandomizedSyncIT {
     Source hard;
     Source soft;
     List<Source> sources;
+    String suffix;
+    /** The hours of the hard table that come from incremental exports (the rest from its stream). */
+    Set<Integer> exportHours;
+    /** The hour before whose writes typed columns are added to both tables, and the one (or -1) one of them is removed. */
+    int columnsAddedAt;
+    int columnRemovedAt;
+    /** The columns added and not removed, per table, as config lines. */
+    final List<String> addedColumns = new ArrayList<>();
+    /** When each stream was created, in simulated time (DynamoDB Local stamps it in real time). */
+    final Map<String, Instant> streamCreated = new java.util.concurrent.ConcurrentHashMap<>();
+    ExportingDynamoDb exportApi;
 
     @Test
     void shouldEndEqualToTheSourceWithEveryStreamChangeLandedOnce() throws Exception {
@@ -134,15 +170,13 @@ class RandomizedSyncIT {
         streams = DynamoDbStreamsClient.builder().endpointOverride(URI.create(System.getenv("DDB2SF_DYNAMODB_ENDPOINT")))
                 .region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"))).build();
-        String suffix = LocalStack.uniqueSuffix();
+        suffix = LocalStack.uniqueSuffix();
         schema = "IT_" + suffix.toUpperCase();
         String hardName = "it_rnd_hard_" + suffix;
         String softName = "it_rnd_soft_" + suffix;
         // The hard-delete table keeps no landing rows once merged (landingRetention PT0S), so the prune at the end takes
         // every merged partition of it; the soft one keeps the default 30 days, so its prune takes nothing.
-        Path config = stack.writeConfig("it/" + suffix, schema, Fixtures.tableYaml(hardName, "hard")
-                + "  landingRetention: PT0S\n" + Fixtures.tableYaml(softName, "soft"));
-        cli = new Cli(config, stack.environment());
+        Path config = writeConfig(hardName, softName, false);
         var pipeline = new ConfigLoader(System.getenv()).load(config);
         hard = new Source(hardName, pipeline.table(hardName), false, new Random(SEED * 31 + 1));
         soft = new Source(softName, pipeline.table(softName), true, new Random(SEED * 31 + 2));
@@ -157,6 +191,27 @@ class RandomizedSyncIT {
             hour[i] = base.plus(Duration.ofHours(i));
         }
         note("hours " + hour[0] + " to " + hour[4] + " (the four past hours), warehouse kills " + WAREHOUSE_KILLS);
+        for (Source s : sources) {
+            streamCreated.put(s.arn, hour[0].minus(Duration.ofHours(1))); // the stream was there before the simulated hours
+        }
+        exportApi = new ExportingDynamoDb(ddb, streamsOf(hard, new Random(SEED * 31 + 3), 0), stack.s3(), 2);
+        exportHours = switch (random.nextInt(3)) {
+            case 0 -> Set.of(0);
+            case 1 -> Set.of(1);
+            default -> Set.of(0, 1);
+        };
+        columnsAddedAt = 1 + random.nextInt(3);
+        // A quarter of the seeds add the columns only after every pending step, before the reruns of done steps: the
+        // recovery backfill (a full refresh merged at the end) rewrites every row, so only then do the existing rows'
+        // values come from the fill alone. A separate generator keeps the other seeds' plans as they were.
+        if (new Random(SEED * 31 + 4).nextInt(4) == 3) {
+            columnsAddedAt = 4;
+        }
+        columnRemovedAt = columnsAddedAt < 3 && random.nextBoolean() ? columnsAddedAt + 1 : -1;
+        note("plan: hours " + exportHours + " of " + hard.name + " from incremental exports (then back to the stream),"
+                + (columnsAddedAt == 4 ? " typed columns added after every pending step, before the reruns of done ones"
+                : " typed columns added before the writes of h" + columnsAddedAt)
+                + (columnRemovedAt < 0 ? "" : ", one removed before the writes of h" + columnRemovedAt));
 
         // h0: the tables fill up.
         writes(new Phase("h0-fill", true), 120);
@@ -167,6 +222,7 @@ class RandomizedSyncIT {
         warehouseSteps(2);
 
         // h1: a backfill while the tables are written.
+        columnChanges(1);
         writes(new Phase("h1", true), 40);
         date(1, 0, 25);
         backfill("bf1", hour[1].plus(Duration.ofMinutes(30)), false, new Phase("h1-during-backfill", true));
@@ -180,6 +236,7 @@ class RandomizedSyncIT {
         // a new stream with a new ARN, and the old one stays readable for 24 hours ("Amazon DynamoDB Developer Guide:
         // Change data capture for DynamoDB Streams", Enabling a stream,
         // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Streams.html); DynamoDB Local does the same.
+        columnChanges(2);
         writes(new Phase("h2-old-stream", false), 30);
         date(2, 0, 10);
         for (Source s : sources) {
@@ -192,17 +249,20 @@ class RandomizedSyncIT {
             String replaced = ddb.describeTable(b -> b.tableName(s.name)).table().latestStreamArn();
             assertThat(replaced).as("a re-enabled stream has a new ARN").isNotEqualTo(s.arn);
             s.arn = replaced;
+            streamCreated.put(replaced, hour[2].plus(Duration.ofMinutes(10)));
         }
         note("streams replaced");
         writes(new Phase("h2-new-stream", true), 40);
         date(2, 35, 58);
         for (Source s : sources) {
             Part h2 = s.hourly(hour[2]);
+            // Back from incremental exports to a stream created after the hour began: refused, the backfill named.
+            ErrorCode expected = s == hard && exportHours.contains(1) ? ErrorCode.STREAM_GAP : ErrorCode.STREAM_REPLACED;
             try {
                 ExportSummary unexpected = export(s, h2, false);
                 throw new AssertionError("export of " + h2.label + " for " + s.name + " followed a replaced stream: " + unexpected);
             } catch (JobException e) {
-                assertThat(e.code()).as("export after the stream was replaced: " + e.getMessage()).isEqualTo(ErrorCode.STREAM_REPLACED);
+                assertThat(e.code()).as("export after the stream was replaced: " + e.getMessage()).isEqualTo(expected);
                 assertThat(e.getMessage()).as("the error names the recovery").contains("ddb2sf backfill --table " + s.name + " --reset-checkpoint");
                 note("export " + s.name + " " + h2.label + ": " + e.code() + " as expected");
             }
@@ -210,6 +270,7 @@ class RandomizedSyncIT {
         warehouseSteps(2);
 
         // h3: recovery as the message says: backfill --reset-checkpoint, then rerun the failed hour.
+        columnChanges(3);
         writes(new Phase("h3", true), 20);
         date(3, 0, 4);
         backfill("bf2", hour[3].plus(Duration.ofMinutes(5)), true, new Phase("h3-during-backfill", true));
@@ -231,6 +292,7 @@ class RandomizedSyncIT {
             assertThat(s.hours.undated(s.arn)).as("every stream record of " + s.name + " belongs to a simulated hour").isZero();
         }
         warehouseSteps(Integer.MAX_VALUE);
+        columnChanges(4);
         rerunDoneSteps(2);
 
         verify();
@@ -330,9 +392,16 @@ class RandomizedSyncIT {
             Phase phase = s.lastPhase;
             List<SimulatedHours.Dated> dated = s.hours.date(s.arn, hour[h].plus(Duration.ofMinutes(fromMinute)),
                     hour[h].plus(Duration.ofMinutes(toMinute)));
+            // An hour from an incremental export lands export rows, not stream changes; only when the stream takes over
+            // again right after it (h1 after h0) does it land the export hour's last 5 minutes as stream changes too.
+            boolean fromExport = s == hard && exportHours.contains(h);
+            Instant restart = fromExport && h == 0 && !exportHours.contains(1)
+                    ? hour[1].minus(IncrementalExportSource.SWITCH_OVERLAP) : Instant.MAX;
             if (phase != null && phase.exported) {
                 for (SimulatedHours.Dated d : dated) {
-                    s.expectedChanges.add(TypedValues.keyText(s.config.keys(), d.keys()) + " " + ChangeRow.paddedSequence(d.sequence()));
+                    if (!fromExport || !d.at().isBefore(restart)) {
+                        s.expectedChanges.add(TypedValues.keyText(s.config.keys(), d.keys()) + " " + ChangeRow.paddedSequence(d.sequence()));
+                    }
                 }
             }
             note("dated " + dated.size() + " records of " + s.name + " into h" + h + ":" + fromMinute + "-" + toMinute
@@ -340,11 +409,76 @@ class RandomizedSyncIT {
         }
     }
 
+    // ---- config and column changes -------------------------------------------------------------------------------
+
+    /** Typed columns the test may add: an N with scale on an N-only attribute and on one of any type, an S, a BOOL. */
+    static final List<String> NEW_COLUMNS = List.of(
+            "    - {attribute: counter, column: COUNTER_X, type: N, scale: 3}\n",
+            "    - {attribute: \"a.b.c\", column: ABC, type: N, scale: 5}\n",
+            "    - {attribute: label, column: LABEL, type: S}\n",
+            "    - {attribute: select, column: SELECTED, type: BOOL}\n");
+
+    /** Writes the config as it stands (the added columns, the hard table's source) and points the CLI at it. */
+    private Path writeConfig(String hardName, String softName, boolean hardFromExport) throws java.io.IOException {
+        String columns = String.join("", addedColumns);
+        Path config = stack.writeConfig("it/" + suffix, schema, Fixtures.tableYaml(hardName, "hard").replace("  deletes:", columns + "  deletes:")
+                + "  landingRetention: PT0S\n" + (hardFromExport ? "  source: incremental-export\n" : "")
+                + Fixtures.tableYaml(softName, "soft").replace("  deletes:", columns + "  deletes:"));
+        if (!hardFromExport) {
+            cli = new Cli(config, stack.environment());
+        }
+        return config;
+    }
+
+    /**
+     * Before the writes of hour {@code h}: adds two or three typed columns to both tables' config, or removes one of
+     * them, as a deploy would; the next warehouse step of each table is killed (wherever it lands: before, inside or
+     * after the ALTERs and the fill) and rerun.
+     */
+    private void columnChanges(int h) throws Exception {
+        if (h == columnsAddedAt) {
+            List<String> pick = new ArrayList<>(NEW_COLUMNS);
+            java.util.Collections.shuffle(pick, random);
+            addedColumns.addAll(pick.subList(0, 2 + random.nextInt(2)));
+            note("columns added: " + addedColumns.stream().map(String::strip).toList());
+        } else if (h == columnRemovedAt) {
+            String removed = addedColumns.remove(random.nextInt(addedColumns.size()));
+            note("column removed: " + removed.strip());
+        } else {
+            return;
+        }
+        writeConfig(hard.name, soft.name, false);
+        for (Source s : sources) {
+            s.killNext = true;
+        }
+    }
+
+    /** The column history of the table, e.g. {@code LABEL:ADDED} without FILLED when a kill landed between them. */
+    private List<String> columnHistory(Source s) {
+        List<String> out = new ArrayList<>();
+        try (Connection c = stack.snowflake(schema); java.sql.PreparedStatement ps = c.prepareStatement("SELECT \"COLUMN_NAME\", \"CHANGE\""
+                + " FROM \"DDB2SF_COLUMN_CHANGES\" WHERE \"TABLE_NAME\" = ? AND \"CHANGE\" <> 'BASELINE' ORDER BY \"CHANGED_AT\"")) {
+            ps.setString(1, s.config.targetTable());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1) + ":" + rs.getString(2));
+                }
+            }
+        } catch (Exception e) {
+            out.add("(not readable: " + e.getMessage() + ")");
+        }
+        return out;
+    }
+
     // ---- exports and backfills ----------------------------------------------------------------------------------
 
     private void exportHour(int h) {
         for (Source s : sources) {
             Part p = s.hourly(hour[h]);
+            if (s == hard && exportHours.contains(h)) {
+                incrementalExport(s, p);
+                continue;
+            }
             ExportSummary summary = export(s, p, true);
             note("export " + s.name + " " + p.label + ": " + summary.mode() + ", " + summary.rows() + " rows ("
                     + summary.lateRecords() + " late)");
@@ -357,6 +491,46 @@ class RandomizedSyncIT {
         }
     }
 
+    /**
+     * Exports the hour in this process from an incremental export ({@code source: incremental-export}) through
+     * {@link ExportingDynamoDb}, which writes it from the dated stream (DynamoDB Local has no export API), then runs it
+     * again as a retry would: the rerun adopts the recorded export, starts none, and stages the same rows.
+     */
+    private void incrementalExport(Source s, Part p) {
+        int startedBefore = exportApi.started().size();
+        ExportSummary summary = exportFromIncremental(s, p);
+        assertThat(exportApi.started()).as("one incremental export started for " + p.label).hasSize(startedBefore + 1);
+        p.exported = true;
+        note("export " + s.name + " " + p.label + " from an incremental export from "
+                + exportApi.started().get(startedBefore).incrementalExportSpecification().exportFromTime() + ": " + summary.mode()
+                + ", " + summary.rows() + " rows (" + summary.lateRecords() + " in the switch overlap)");
+        ExportSummary again = exportFromIncremental(s, p);
+        assertThat(again.mode()).as("export of an exported hour again").isEqualTo("rerun");
+        assertThat(again.rows()).as("export of an exported hour again: the same rows").isEqualTo(summary.rows());
+        assertThat(exportApi.started()).as("a rerun adopts the recorded export").hasSize(startedBefore + 1);
+        note("export " + s.name + " " + p.label + " again: rerun, same rows, no second export");
+    }
+
+    private ExportSummary exportFromIncremental(Source s, Part p) {
+        try {
+            Map<String, String> env = new HashMap<>(System.getenv());
+            env.keySet().removeIf(k -> k.startsWith("DDB2SF_"));
+            PipelineConfig config = new ConfigLoader(env).load(writeConfig(hard.name, soft.name, true));
+            assertThat(config.table(s.name).source()).isEqualTo(ChangeSource.INCREMENTAL_EXPORT);
+            try (Wiring wiring = new Wiring(config, System.err, real -> streamsOf(s, new Random(random.nextLong()), 0), real -> exportApi)) {
+                return wiring.exportJob(config.table(s.name), Duration.ofMillis(50), Duration.ofMinutes(1))
+                        .run(new HourPartition(s.name, p.start, p.start.plus(Duration.ofHours(1))));
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The table's stream dated into the simulated hours, its creation time too; it may die after {@code dieOn} pages. */
+    private DynamoDbStreamsClient streamsOf(Source s, Random pages, int dieOn) {
+        return new SimulatedCreation(s.hours.view(streams, pages, dieOn), streamCreated);
+    }
+
     /** Exports the hour in this process; it may die mid-read (up to twice) and is then rerun, as a retry would. */
     private ExportSummary export(Source s, Part p, boolean mayDie) {
         for (int attempt = 0; ; attempt++) {
@@ -364,8 +538,8 @@ class RandomizedSyncIT {
             Random pages = new Random(random.nextLong());
             SimulatedHours.View[] view = new SimulatedHours.View[1];
             try {
-                ExportSummary summary = s.table().exportThrough(real -> view[0] = s.hours.view(real, pages, dieOn),
-                        p.start, p.start.plus(Duration.ofHours(1)));
+                ExportSummary summary = s.table().exportThrough(real -> new SimulatedCreation(
+                        view[0] = s.hours.view(real, pages, dieOn), streamCreated), p.start, p.start.plus(Duration.ofHours(1)));
                 p.exported = true;
                 return summary;
             } catch (SimulatedHours.Killed e) {
@@ -485,10 +659,13 @@ class RandomizedSyncIT {
     private void runStep(Source s, Part p, Step step) {
         List<String> args = p.args(step, cli.config());
         String what = step.job + " " + s.name + " " + p.label;
-        if (WAREHOUSE_KILLS && s.random.nextInt(100) < 35) {
+        boolean forced = s.killNext;
+        s.killNext = false;
+        if (WAREHOUSE_KILLS && (forced || s.random.nextInt(100) < 35)) {
             // Anywhere in the process's life, from JVM start to its last statement: up to a bit past how long the
             // last unkilled run of this job took.
-            long delay = (long) (runMillis.getOrDefault(step, 3000L) * (0.1 + s.random.nextDouble()));
+            // After a column change, later in the run, where the ALTERs and the fill are more likely behind or under way.
+            long delay = (long) (runMillis.getOrDefault(step, 3000L) * (forced ? 0.4 + 0.7 * s.random.nextDouble() : 0.1 + s.random.nextDouble()));
             try {
                 Process killed = cli.start(args);
                 boolean exited = killed.waitFor(delay, TimeUnit.MILLISECONDS);
@@ -496,7 +673,7 @@ class RandomizedSyncIT {
                     killed.destroyForcibly().waitFor();
                 }
                 note(what + (exited ? ": finished (exit " + killed.exitValue() + ") before its SIGKILL at " + delay + " ms"
-                        : ": SIGKILLed after " + delay + " ms") + "; rerun");
+                        : ": SIGKILLed after " + delay + " ms") + "; rerun" + (forced ? "; column history then: " + columnHistory(s) : ""));
             } catch (Exception e) {
                 throw new AssertionError(what + ": cannot start or kill the process", e);
             }
@@ -532,6 +709,7 @@ class RandomizedSyncIT {
                             + " lines):\n" + explain(s, diff));
                 }
                 problems.addAll(landedOnce(c, s));
+                problems.addAll(typedColumns(c, s));
                 if (s.soft) {
                     problems.addAll(softDeletes(c, s, source.keySet()));
                 }
@@ -572,13 +750,69 @@ class RandomizedSyncIT {
         }
     }
 
+    /**
+     * Every live row's typed columns (the configured ones, the added among them, for rows from before and after the
+     * change) equal what the export's typing makes of the source item ({@link TypedValues}): exact scale, misfits NULL.
+     */
+    private List<String> typedColumns(Connection c, Source s) throws Exception {
+        List<ColumnSpec> columns = new ConfigLoader(System.getenv()).load(cli.config()).table(s.name).typedColumns();
+        Map<String, List<Object>> expected = new TreeMap<>();
+        ddb.scanPaginator(b -> b.tableName(s.name).consistentRead(true)).items().forEach(i ->
+                expected.put(TypedValues.keyText(s.config.keys(), i), TypedValues.of(columns, i, new TypedValues.Counter())));
+        StringBuilder select = new StringBuilder("SELECT \"_KEY\"");
+        columns.forEach(col -> select.append(", \"").append(col.column()).append('"'));
+        Map<String, List<Object>> actual = new TreeMap<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(select + " FROM \"" + s.config.targetTable() + "\""
+                + (s.soft ? " WHERE \"_DELETED_AT\" IS NULL" : ""))) {
+            while (rs.next()) {
+                List<Object> values = new ArrayList<>();
+                for (int k = 0; k < columns.size(); k++) {
+                    values.add(columns.get(k).type() == ColumnSpec.ScalarType.B ? rs.getBytes(k + 2) : rs.getObject(k + 2));
+                }
+                actual.put(rs.getString(1), values);
+            }
+        }
+        List<String> wrong = new ArrayList<>();
+        expected.forEach((key, want) -> {
+            List<Object> got = actual.get(key);
+            for (int k = 0; got != null && k < columns.size(); k++) {
+                if (!sameTyped(want.get(k), got.get(k))) {
+                    wrong.add("  " + key + " " + columns.get(k).column() + ": expected " + showTyped(want.get(k)) + ", got " + showTyped(got.get(k)));
+                }
+            }
+        });
+        note(s.name + ": typed columns " + columns.stream().map(ColumnSpec::column).toList() + " checked on " + expected.size() + " rows");
+        return wrong.isEmpty() ? List.of() : List.of(s.name + ": " + wrong.size() + " typed values differ from the export's typing"
+                + " of the source item:\n" + String.join("\n", wrong.subList(0, Math.min(10, wrong.size()))));
+    }
+
+    private static boolean sameTyped(Object want, Object got) {
+        if (want == null || got == null) {
+            return want == got;
+        }
+        if (want instanceof byte[] w) {
+            return got instanceof byte[] g && java.util.Arrays.equals(w, g);
+        }
+        if (want instanceof BigDecimal w) {
+            return got instanceof BigDecimal g && w.equals(g);
+        }
+        if (want instanceof String w && got instanceof BigDecimal g) {
+            return new BigDecimal(w).equals(g);
+        }
+        return want.equals(got);
+    }
+
+    private static String showTyped(Object o) {
+        return o instanceof byte[] b ? java.util.Arrays.toString(b) : String.valueOf(o);
+    }
+
     /** Every exported stream change exactly once in the landing table, and no other row with a sequence number. */
     private List<String> landedOnce(Connection c, Source s) throws Exception {
         Map<String, List<String>> landed = new TreeMap<>();
         // Stream changes are the rows with a sequence number; snapshot rows (and any row a backfill versions as itself)
         // have a zero sequence.
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT \"_KEY\", \"_SEQ\", \"_PARTITION\" FROM \""
-                + s.config.landingTable() + "\" WHERE \"_SEQ\" <> '" + "0".repeat(40) + "'")) {
+                + s.config.landingTable() + "\" WHERE \"_SEQ\" <> '" + "0".repeat(40) + "' AND \"_SEQ\" <> '" + ExportRows.EXPORT_SEQUENCE + "'")) {
             while (rs.next()) {
                 landed.computeIfAbsent(rs.getString(1) + " " + rs.getString(2), x -> new ArrayList<>()).add(rs.getString(3));
             }
@@ -733,6 +967,8 @@ class RandomizedSyncIT {
         final Set<String> expectedChanges = new TreeSet<>();
         Phase lastPhase;
         String arn;
+        /** The next warehouse step is killed (after a column change). */
+        volatile boolean killNext;
 
         Source(String name, TableConfig config, boolean soft, Random random) {
             this.name = name;
@@ -809,6 +1045,28 @@ class RandomizedSyncIT {
                 args.add("--reset-checkpoint");
             }
             return args;
+        }
+    }
+
+    /**
+     * The streams as DescribeStream reports them, created at their simulated moment: DynamoDB Local stamps a stream's
+     * CreationRequestDateTime in real time, after every simulated hour, and the switch back from incremental exports
+     * refuses a stream created after the hour it would restart in.
+     */
+    static final class SimulatedCreation extends StreamView {
+        private final Map<String, Instant> created;
+
+        SimulatedCreation(DynamoDbStreamsClient real, Map<String, Instant> created) {
+            super(real);
+            this.created = created;
+        }
+
+        @Override
+        public software.amazon.awssdk.services.dynamodb.model.DescribeStreamResponse describeStream(
+                software.amazon.awssdk.services.dynamodb.model.DescribeStreamRequest request) {
+            var r = real.describeStream(request);
+            Instant at = created.get(request.streamArn());
+            return at == null ? r : r.toBuilder().streamDescription(r.streamDescription().toBuilder().creationRequestDateTime(at).build()).build();
         }
     }
 }
