@@ -85,6 +85,11 @@ final class PastHour implements AutoCloseable {
         return start.plus(Duration.ofHours(1));
     }
 
+    /** Where this view shows a moment of the real clock: {@code real} moved back by the same whole minutes as the stamps. */
+    Instant shown(Instant real) {
+        return real.plusSeconds(shiftSeconds);
+    }
+
     private void forward(HttpExchange exchange) throws IOException {
         try (exchange) {
             byte[] body = exchange.getRequestBody().readAllBytes();
