@@ -28,6 +28,11 @@ public final class ItemJson {
     /** Keeps plain-notation fractions short; 1E-30 and smaller become strings. */
     private static final int MAX_FRACTION_SCALE = 30;
 
+    /** A builder grown past this many chars (by a large item, up to 400 KB) is dropped after it rather than kept. */
+    private static final int MAX_KEPT_CAPACITY = 64 << 10;
+    private static final ThreadLocal<StringBuilder[]> BUILDERS =
+            ThreadLocal.withInitial(() -> new StringBuilder[] {new StringBuilder(1024), new StringBuilder(256)});
+
     private ItemJson() {}
 
     public record Documents(String item, String types) {}
@@ -35,10 +40,19 @@ public final class ItemJson {
     public static Documents of(Map<String, AttributeValue> item) {
         // Written by hand into two builders: a JsonGenerator pair per item (and its buffer recycling) cost as much as
         // the Parquet writer itself. The bytes are Jackson's (ItemJsonTest compares the two on random items).
-        StringBuilder values = new StringBuilder(256);
-        StringBuilder types = new StringBuilder(128);
+        // The builders are the thread's own, reused from item to item, so they do not grow again for every item.
+        StringBuilder[] builders = BUILDERS.get();
+        StringBuilder values = builders[0];
+        StringBuilder types = builders[1];
+        values.setLength(0);
+        types.setLength(0);
         writeMap(item, values, types);
-        return new Documents(values.toString(), types.toString());
+        Documents documents = new Documents(values.toString(), types.toString());
+        if (values.capacity() > MAX_KEPT_CAPACITY) {
+            builders[0] = new StringBuilder(1024);
+            builders[1] = new StringBuilder(256);
+        }
+        return documents;
     }
 
     /**
@@ -105,20 +119,25 @@ public final class ItemJson {
         return c >= '0' && c <= '9';
     }
 
+    private static final java.util.Comparator<Map.Entry<String, AttributeValue>> BY_NAME = Map.Entry.comparingByKey();
+
     private static void writeMap(Map<String, AttributeValue> map, StringBuilder values, StringBuilder types) {
         values.append('{');
         types.append('{');
         // Sorted so the same item always gives the same bytes, whatever map the SDK handed us.
-        String[] names = map.keySet().toArray(new String[0]);
-        Arrays.sort(names);
-        for (int i = 0; i < names.length; i++) {
+        // Entries rather than names, so no value is looked up again by its name.
+        @SuppressWarnings("unchecked")
+        Map.Entry<String, AttributeValue>[] entries = map.entrySet().toArray(new Map.Entry[0]);
+        Arrays.sort(entries, BY_NAME);
+        for (int i = 0; i < entries.length; i++) {
             if (i > 0) {
                 values.append(',');
                 types.append(',');
             }
-            string(names[i], values).append(':');
-            string(names[i], types).append(':');
-            write(map.get(names[i]), values, types);
+            String name = entries[i].getKey();
+            string(name, values).append(':');
+            string(name, types).append(':');
+            write(entries[i].getValue(), values, types);
         }
         values.append('}');
         types.append('}');
@@ -205,6 +224,10 @@ public final class ItemJson {
         values.append('"').append(Base64.getEncoder().encodeToString(b.asByteArrayUnsafe())).append('"');
     }
 
+    private static boolean isPlain(char c) {
+        return c >= 0x20 && c != '"' && c != '\\';
+    }
+
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
     /**
@@ -213,11 +236,19 @@ public final class ItemJson {
      * everything else as is.
      */
     static StringBuilder string(String s, StringBuilder out) {
+        int first = 0;
+        while (first < s.length() && isPlain(s.charAt(first))) {
+            first++;
+        }
+        if (first == s.length()) {
+            // Most strings need no escape: appended whole, which copies arrays instead of going char by char.
+            return out.append('"').append(s).append('"');
+        }
         out.append('"');
         int clean = 0;
-        for (int i = 0; i < s.length(); i++) {
+        for (int i = first; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c >= 0x20 && c != '"' && c != '\\') {
+            if (isPlain(c)) {
                 continue;
             }
             out.append(s, clean, i);

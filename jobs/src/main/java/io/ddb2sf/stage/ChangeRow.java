@@ -36,9 +36,16 @@ public record ChangeRow(
     }
 
     public static String paddedSequence(String sequenceNumber) {
-        if (sequenceNumber.isEmpty() || sequenceNumber.length() > 40 || !sequenceNumber.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        int n = sequenceNumber.length();
+        boolean digits = n > 0 && n <= 40;
+        for (int i = 0; digits && i < n; i++) {
+            char c = sequenceNumber.charAt(i);
+            digits = c >= '0' && c <= '9';
+        }
+        if (!digits) {
             throw new IllegalArgumentException("stream sequence number is not 1 to 40 digits: " + sequenceNumber);
         }
-        return "0".repeat(40 - sequenceNumber.length()) + sequenceNumber;
+        // A plain loop and one builder: this runs for every record.
+        return new StringBuilder(40).repeat('0', 40 - n).append(sequenceNumber).toString();
     }
 }

@@ -39,7 +39,11 @@ public final class StageStore {
 
     /** Uploads a local file and returns its size and sha-256 as written. */
     public StoredObject putFile(String key, Path file) {
-        String sha = sha256(file);
+        return putFile(key, file, sha256(file));
+    }
+
+    /** Uploads a local file whose sha-256 the caller computed as it wrote the file. */
+    public StoredObject putFile(String key, Path file, String sha) {
         long size = size(file);
         call("write s3://" + bucket + "/" + key, () -> s3.putObject(
                 PutObjectRequest.builder().bucket(bucket).key(key).contentLength(size).build(),
@@ -155,7 +159,7 @@ public final class StageStore {
         }
     }
 
-    private static MessageDigest sha256Digest() {
+    static MessageDigest sha256Digest() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
