@@ -170,21 +170,12 @@ final class ExportingDynamoDb implements DynamoDbClient {
     private final java.util.concurrent.atomic.AtomicInteger lagging = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicInteger backupsDescribed = new java.util.concurrent.atomic.AtomicInteger();
     private volatile Duration lag = Duration.ZERO;
-    private volatile java.util.function.UnaryOperator<Instant> shown = java.util.function.UnaryOperator.identity();
-
-    /**
-     * Point-in-time recovery is reported on the clock the test's stream is shown on (e.g. {@link LocalStack#past}), so
-     * a backfill that exports as of the latest restorable time keeps its real order against the stream's changes.
-     */
-    void restorableAsShownBy(java.util.function.UnaryOperator<Instant> clock) {
-        this.shown = clock;
-    }
 
     /** Point-in-time recovery on since a day ago, restorable up to a few seconds ago, as AWS reports it. */
     @Override
     public DescribeContinuousBackupsResponse describeContinuousBackups(DescribeContinuousBackupsRequest request) {
         backupsDescribed.incrementAndGet();
-        Instant now = shown.apply(Instant.now()).truncatedTo(ChronoUnit.SECONDS);
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         Instant latest = lagging.getAndUpdate(n -> Math.max(0, n - 1)) > 0 ? now.minus(lag) : now.minusSeconds(5);
         return DescribeContinuousBackupsResponse.builder().continuousBackupsDescription(c -> c.continuousBackupsStatus("ENABLED")
                 .pointInTimeRecoveryDescription(p -> p.pointInTimeRecoveryStatus(PointInTimeRecoveryStatus.ENABLED)
