@@ -19,6 +19,8 @@ import io.ddb2sf.snowflake.Migrator;
 import io.ddb2sf.snowflake.SnowflakeConnections;
 import io.ddb2sf.snowflake.WarehouseTables;
 import io.ddb2sf.stage.CheckpointStore;
+import io.ddb2sf.stage.ColumnsRecord;
+import io.ddb2sf.stage.JsonStore;
 import io.ddb2sf.stage.ManifestStore;
 import io.ddb2sf.stage.StageKeys;
 import io.ddb2sf.stage.StageStore;
@@ -112,13 +114,13 @@ public final class Wiring implements AutoCloseable {
     }
 
     public BackfillJob backfillJob(TableConfig table) {
-        return new BackfillJob(table, config.stage(), precision(), scans(), streamReader(), stage(), manifests(), checkpoints(), json, clock, log);
+        return new BackfillJob(resolved(table), config.stage(), precision(), scans(), streamReader(), stage(), manifests(), checkpoints(), json, clock, log);
     }
 
     /** backfill --source export, polling the export every {@code pollEvery} for at most {@code maxWait}. */
     public ExportBackfill exportBackfill(TableConfig table, Duration pollEvery, Duration maxWait) {
         ExportApi api = new ExportApi(dynamodb(), clock, Thread::sleep, log, pollEvery, maxWait);
-        return new ExportBackfill(table, config.stage(), precision(), dynamodb(), streamReader(), api, stage(), manifests(), checkpoints(), json, clock, log);
+        return new ExportBackfill(resolved(table), config.stage(), precision(), dynamodb(), streamReader(), api, stage(), manifests(), checkpoints(), json, clock, log);
     }
 
     private DynamoDbClient dynamodb() {
@@ -174,16 +176,16 @@ public final class Wiring implements AutoCloseable {
     }
 
     public LoadJob loadJob(TableConfig table) {
-        return new LoadJob(table, keys(), manifests(), warehouseTables(), warehouse(), Migrator.fromClasspath(),
+        return new LoadJob(resolved(table), keys(), manifests(), warehouseTables(), warehouse(), Migrator.fromClasspath(),
                 new Ledger(), clock, log);
     }
 
     public MigrateJob migrateJob(List<TableConfig> tables) {
-        return new MigrateJob(tables, warehouseTables(), warehouse(), Migrator.fromClasspath(), clock, log);
+        return new MigrateJob(tables.stream().map(this::resolved).toList(), warehouseTables(), warehouse(), Migrator.fromClasspath(), clock, log);
     }
 
     public MergeJob mergeJob(TableConfig table) {
-        return new MergeJob(table, precision(), warehouse(), Migrator.fromClasspath(), new Ledger(), clock, log);
+        return new MergeJob(resolved(table), precision(), warehouse(), Migrator.fromClasspath(), new Ledger(), clock, log);
     }
 
     public PruneJob pruneJob(TableConfig table) {
@@ -196,8 +198,16 @@ public final class Wiring implements AutoCloseable {
     }
 
     public VerifyJob verifyJob(TableConfig table) {
-        return new VerifyJob(table, scans(), streamReader(), checkpoints(), manifests(),
+        return new VerifyJob(resolved(table), scans(), streamReader(), checkpoints(), manifests(),
                 warehouse(), new Ledger(), clock, log);
+    }
+
+    /**
+     * The table with its automatic columns ({@code columns: auto}) as recorded in the stage now; export-increment
+     * resolves them itself, as it also records new ones.
+     */
+    private TableConfig resolved(TableConfig table) {
+        return new ColumnsRecord(new JsonStore(stage(), json), keys(), log).resolve(table).table();
     }
 
     private SnowflakeConnections warehouse() {

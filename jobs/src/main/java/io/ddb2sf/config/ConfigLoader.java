@@ -179,7 +179,8 @@ public final class ConfigLoader {
             if (keys.isEmpty() || keys.size() > 2) {
                 errors.add(at + ".keys must list the partition key and, if the table has one, the sort key");
             }
-            List<ColumnSpec> columns = columns(t.get("columns"), at + ".columns", false);
+            AutoColumns auto = autoColumns(t.get("columns"), at + ".columns");
+            List<ColumnSpec> columns = auto != null ? List.of() : columns(t.get("columns"), at + ".columns", false);
             Set<String> seen = new HashSet<>();
             for (ColumnSpec c : concat(keys, columns)) {
                 if (!seen.add(c.column().toUpperCase(Locale.ROOT))) {
@@ -199,7 +200,7 @@ public final class ConfigLoader {
             }
             boolean keepOld = keepOldNode.asBoolean(false);
             tables.add(new TableConfig(name, target, keys, columns, mode, keepOld, retention(t, at + ".landingRetention"),
-                    source(t, at + ".source")));
+                    source(t, at + ".source"), auto));
         }
         sharedSnowflakeTables(tables);
         return tables;
@@ -222,6 +223,42 @@ public final class ConfigLoader {
                 }
             }
         }
+    }
+
+    /**
+     * {@code columns: auto}, or {@code columns: {auto: true, include: [...], exclude: [...], limit: N}}; null when the
+     * columns are a declared list (or absent).
+     */
+    private AutoColumns autoColumns(JsonNode node, String at) {
+        if (node != null && node.isTextual()) {
+            if (node.asText().equals("auto")) {
+                return AutoColumns.all();
+            }
+            errors.add(at + " must be a list of columns or 'auto', not '" + node.asText() + "'");
+            return null;
+        }
+        if (node == null || !node.isObject()) {
+            return null;
+        }
+        allowOnly(node, at + ".", "auto", "include", "exclude", "limit");
+        if (!node.path("auto").asBoolean(false)) {
+            errors.add(at + ".auto must be true (or give columns as a list)");
+        }
+        return new AutoColumns(names(node.get("include"), at + ".include"), names(node.get("exclude"), at + ".exclude"),
+                integer(node, at + ".limit", AutoColumns.DEFAULT_LIMIT, 1, 1000));
+    }
+
+    private Set<String> names(JsonNode node, String at) {
+        Set<String> names = new HashSet<>();
+        if (node == null || node.isNull()) {
+            return names;
+        }
+        if (!node.isArray()) {
+            errors.add(at + " must be a list of attribute names");
+            return names;
+        }
+        node.forEach(n -> names.add(n.asText()));
+        return names;
     }
 
     private List<ColumnSpec> columns(JsonNode node, String at, boolean keys) {

@@ -15,6 +15,7 @@ import java.util.List;
  * @param keepOldImage  whether change rows carry the old image too
  * @param landingRetention how long merged partitions keep their rows in the landing table before prune deletes them
  * @param source        where export-increment reads an hour's changes from
+ * @param auto          {@code columns: auto}: further typed columns follow the data (null: only {@code columns})
  */
 public record TableConfig(
         String name,
@@ -24,7 +25,8 @@ public record TableConfig(
         DeleteMode deleteMode,
         boolean keepOldImage,
         Duration landingRetention,
-        ChangeSource source) {
+        ChangeSource source,
+        AutoColumns auto) {
 
     public enum DeleteMode { HARD, SOFT }
 
@@ -56,6 +58,11 @@ public record TableConfig(
     }
 
     public TableConfig(String name, String targetTable, List<ColumnSpec> keys, List<ColumnSpec> columns, DeleteMode deleteMode,
+                       boolean keepOldImage, Duration landingRetention, ChangeSource source) {
+        this(name, targetTable, keys, columns, deleteMode, keepOldImage, landingRetention, source, null);
+    }
+
+    public TableConfig(String name, String targetTable, List<ColumnSpec> keys, List<ColumnSpec> columns, DeleteMode deleteMode,
                        boolean keepOldImage, Duration landingRetention) {
         this(name, targetTable, keys, columns, deleteMode, keepOldImage, landingRetention, ChangeSource.STREAM);
     }
@@ -63,6 +70,11 @@ public record TableConfig(
     public TableConfig(String name, String targetTable, List<ColumnSpec> keys, List<ColumnSpec> columns, DeleteMode deleteMode,
                        boolean keepOldImage) {
         this(name, targetTable, keys, columns, deleteMode, keepOldImage, DEFAULT_LANDING_RETENTION);
+    }
+
+    /** The same table with these typed columns besides its keys (automatic columns resolved from their record). */
+    public TableConfig withColumns(List<ColumnSpec> typed) {
+        return new TableConfig(name, targetTable, keys, typed, deleteMode, keepOldImage, landingRetention, source, auto);
     }
 
     public String landingTable() {

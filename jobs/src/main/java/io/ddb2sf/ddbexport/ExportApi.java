@@ -126,7 +126,7 @@ public final class ExportApi {
     public ExportDescription startIncremental(String table, Instant from, Instant toTime, ExportViewType view, Destination to,
                                               String clientToken) {
         Pitr pitr = pitr(table);
-        if (false) {
+        if (toTime.isAfter(pitr.latest()) && !toTime.isAfter(clock.instant())) {
             // LatestRestorableDateTime "is typically 5 minutes before the current time" (DynamoDB API reference,
             // PointInTimeRecoveryDescription): a window that has ended is exportable minutes later, so this is a
             // retry's business, not the user's.

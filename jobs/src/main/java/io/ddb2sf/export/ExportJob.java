@@ -1,6 +1,7 @@
 package io.ddb2sf.export;
 
 import io.ddb2sf.ErrorCode;
+import io.ddb2sf.Json;
 import io.ddb2sf.JobException;
 import io.ddb2sf.config.PipelineConfig;
 import io.ddb2sf.config.TableConfig;
@@ -8,6 +9,8 @@ import io.ddb2sf.dynamodb.StreamReader;
 import io.ddb2sf.stage.ChangeRowSchema;
 import io.ddb2sf.stage.Checkpoint;
 import io.ddb2sf.stage.CheckpointStore;
+import io.ddb2sf.stage.ColumnsRecord;
+import io.ddb2sf.stage.JsonStore;
 import io.ddb2sf.stage.Manifest;
 import io.ddb2sf.stage.ManifestStore;
 import io.ddb2sf.stage.PartWriter;
@@ -101,6 +104,12 @@ public final class ExportJob {
 
     public ExportSummary run(HourPartition p) {
         Instant began = clock.instant();
+        // A columns: auto table is written with the automatic columns recorded now; the ones this hour adds are
+        // recorded before its manifest, so any load of the partition finds them (and the MERGE takes their values
+        // from _ITEM, as for any partition staged before a column existed).
+        ColumnsRecord columnsRecord = new ColumnsRecord(new JsonStore(store, Json.mapper()), keys, log);
+        ColumnsRecord.Resolved resolved = columnsRecord.resolve(this.table);
+        TableConfig table = resolved.table();
         Optional<Manifest> previous = manifests.load(p);
         Optional<CheckpointStore.Loaded> checkpoint = checkpoints.load(table.name());
         if (IncrementalExportSource.exports(table, previous)) {
@@ -116,6 +125,7 @@ public final class ExportJob {
         log.printf("export %s: %s from %s%n", p, plan.mode, plan.from.isEmpty() ? "the stream's trim horizon" : "the checkpoint");
 
         ChangeRowSchema schema = new ChangeRowSchema(table);
+        ColumnsRecord.Discovery discovery = table.auto() == null ? null : new ColumnsRecord.Discovery();
         Counts counts = new Counts();
         long misfits = 0;
         SortedMap<String, ShardPosition> to = new TreeMap<>();
@@ -140,6 +150,9 @@ public final class ExportJob {
                 ShardFeed feed = feeds.get(shard.id);
                 for (ShardFeed.Row row = feed.take(); row != ShardFeed.END; row = feed.take()) {
                     counts.count(row.op(), row.ttl(), row.late());
+                    if (discovery != null) {
+                        discovery.see(row.row());
+                    }
                     writer.write(row.row(), row.sequence());
                     writer.rollIfFull();
                     if (counts.rows % 100_000 == 0) {
@@ -162,7 +175,11 @@ public final class ExportJob {
         Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, table.name(), p.id(), p.start(), p.end(),
                 new Manifest.Source("stream", arn, new TreeMap<>(plan.from), to),
                 schema.fingerprint(), files, new Manifest.Totals(files.size(), rows, bytes),
-                new Manifest.ChangeCounts(counts.inserts, counts.modifies, counts.removes, counts.ttlRemoves, counts.late, 0));
+                new Manifest.ChangeCounts(counts.inserts, counts.modifies, counts.removes, counts.ttlRemoves, counts.late, 0),
+                table.auto() == null ? null : resolved.version());
+        if (discovery != null) {
+            columnsRecord.propose(table, discovery);
+        }
         manifests.write(p, manifest);
         advanceCheckpoint(p, arn, to, checkpoint);
 

@@ -20,12 +20,19 @@ public record Manifest(
         String schemaFingerprint,
         List<FileEntry> files,
         Totals totals,
-        ChangeCounts changes) {
+        ChangeCounts changes,
+        Integer columnsVersion) {
 
     public static final int FORMAT_VERSION = 1;
 
     public Manifest {
         files = List.copyOf(files);
+    }
+
+    /** A partition of a table without automatic columns ({@code columnsVersion}: the columns record it was written with). */
+    public Manifest(int formatVersion, String table, String partition, Instant windowStart, Instant windowEnd, Source source,
+                    String schemaFingerprint, List<FileEntry> files, Totals totals, ChangeCounts changes) {
+        this(formatVersion, table, partition, windowStart, windowEnd, source, schemaFingerprint, files, totals, changes, null);
     }
 
     /**

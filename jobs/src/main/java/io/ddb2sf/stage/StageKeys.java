@@ -52,6 +52,11 @@ public final class StageKeys {
         return partitionPrefix(p) + "_export.json";
     }
 
+    /** The record of a {@code columns: auto} table's automatic columns (stage/ColumnsRecord). */
+    public String columnsRecord(String table) {
+        return prefix + table + "/_columns.json";
+    }
+
     /** Where a table's backfill exports are written by DynamoDB (an export adds AWSDynamoDB/<ExportId>/ below it). */
     public String backfillExports(String table) {
         return prefix + table + "/_exports/backfill";

@@ -39,6 +39,25 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldReadAutomaticColumns() throws Exception {
+        String columns = "columns: [{attribute: total, type: N, scale: 2}, {attribute: \"gift wrap?\", column: GIFT_WRAP, type: BOOL}]";
+        assertThat(load(VALID, Map.of()).table("orders").auto()).isNull();
+        TableConfig auto = load(VALID.replace(columns, "columns: auto"), Map.of()).table("orders");
+        assertThat(auto.auto()).isEqualTo(AutoColumns.all());
+        assertThat(auto.columns()).isEmpty();
+        TableConfig some = load(VALID.replace(columns, "columns: {auto: true, include: [a, b], exclude: [b], limit: 5}"),
+                Map.of()).table("orders");
+        assertThat(some.auto()).isEqualTo(new AutoColumns(java.util.Set.of("a", "b"), java.util.Set.of("b"), 5));
+        assertThat(some.auto().admits("a")).isTrue();
+        assertThat(some.auto().admits("b")).isFalse();
+        assertThat(some.auto().admits("c")).isFalse();
+        assertThatThrownBy(() -> load(VALID.replace(columns, "columns: automatic"), Map.of())).isInstanceOf(JobException.class)
+                .hasMessageContaining("tables[0].columns must be a list of columns or 'auto', not 'automatic'");
+        assertThatThrownBy(() -> load(VALID.replace(columns, "columns: {auto: true, limit: 0}"), Map.of()))
+                .isInstanceOf(JobException.class).hasMessageContaining("tables[0].columns.limit must be from 1 to 1000");
+    }
+
+    @Test
     void shouldTakeAwssSecondAsTheStreamTimestampPrecisionUnlessTold() throws Exception {
         assertThat(load(VALID, Map.of()).aws().streamTimestampPrecision()).isEqualTo(java.time.Duration.ofSeconds(1));
         String local = VALID.replace("aws: {region: eu-west-1}", "aws: {region: eu-west-1, streamTimestampPrecision: PT1M}");
