@@ -43,13 +43,17 @@ class BackfillIT {
     /** Items in the table that two processes backfill while it is written. */
     static final int ITEMS = 200_000;
 
-    final LocalStack stack = LocalStack.fromEnvironment();
+    /**
+     * Its stream is shown in a past hour ({@link LocalStack#hour}); a backfill that meets the stream takes its id from
+     * {@link LocalStack#past}, the real start moved back as far as the stream's stamps, so both keep their real order.
+     */
+    final LocalStack stack = LocalStack.fromEnvironment().inPastHour();
 
     @Test
     void shouldConvergeWithTheStreamWhenBackfilledByTwoProcessesDuringWrites() throws Exception {
         LocalStack.TestTable t = stack.newTable("backfill", "hard");
-        Instant[] hour = Fixtures.currentHour();
-        String snapshot = new BackfillPartition(t.name(), Instant.now()).snapshotId();
+        Instant[] hour = stack.hour();
+        String snapshot = new BackfillPartition(t.name(), stack.past(Instant.now())).snapshotId();
         try (DynamoDbClient ddb = stack.dynamodb()) {
             // Loaded before its stream is turned on, as a table that starts syncing already holds its items: the
             // hourly export then reads the changes made during the backfill, not 200k inserts.
@@ -208,6 +212,7 @@ class BackfillIT {
     @Test
     void shouldRestartTheStreamCheckpointOnceHoweverOftenTheBackfillIsRerun() throws Exception {
         LocalStack.TestTable t = stack.newTable("resetonce", "hard");
+        // Not in a past hour: the backfill makes the table's first checkpoint, whose hour is the job's real one.
         Instant[] hour = Fixtures.currentHour();
         Instant next = hour[1].plus(java.time.Duration.ofHours(1));
         String snapshot = new BackfillPartition(t.name(), Instant.now()).snapshotId();
@@ -249,7 +254,7 @@ class BackfillIT {
     @Test
     void shouldKeepReadableShardPositionsWhenRestartingAfterAGapInTheSameStream() throws Exception {
         LocalStack.TestTable t = stack.newTable("samestream", "hard");
-        Instant[] hour = Fixtures.currentHour();
+        Instant[] hour = stack.hour();
         Instant next = hour[1].plus(java.time.Duration.ofHours(1));
         try (DynamoDbClient ddb = stack.dynamodb(); var s3 = stack.s3()) {
             Fixtures.createTable(ddb, t.name());
@@ -265,7 +270,7 @@ class BackfillIT {
 
             Cli.Result failed = t.cli().run("export-increment", t.name(), hour[1].toString(), next.toString());
             assertThat(failed.error()).contains("DDB2SF-1001", "ddb2sf backfill --table " + t.name() + " --reset-checkpoint");
-            String snapshot = new BackfillPartition(t.name(), Instant.now()).snapshotId();
+            String snapshot = new BackfillPartition(t.name(), stack.past(Instant.now())).snapshotId();
             Cli.Result backfill = t.cli().exec(List.of("backfill", "--table", t.name(), "--reset-checkpoint", "--backfill",
                     snapshot, "--total-segments", "1", "--rcu-budget", "1000", "--config", configOf(t)));
             assertThat(backfill.exitCode()).as(backfill.stderr()).isZero();
@@ -292,11 +297,11 @@ class BackfillIT {
     @Test
     void shouldKeepChangesMadeDuringALongBackfillAfterTheStreamTrimmedThem() throws Exception {
         LocalStack.TestTable t = stack.newTable("longscan", "hard");
-        Instant[] hour = Fixtures.currentHour();
+        Instant[] hour = stack.hour();
         Instant h1 = hour[1];
         Instant h2 = h1.plus(java.time.Duration.ofHours(1));
         int items = 1500;
-        String snapshot = new BackfillPartition(t.name(), Instant.now()).snapshotId();
+        String snapshot = new BackfillPartition(t.name(), stack.past(Instant.now())).snapshotId();
         try (DynamoDbClient ddb = stack.dynamodb(); var s3 = stack.s3()) {
             Fixtures.createTable(ddb, t.name());
             Random random = new Random(13);

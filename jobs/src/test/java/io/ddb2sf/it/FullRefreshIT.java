@@ -21,12 +21,13 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
  * is merged again.
  */
 class FullRefreshIT {
-    final LocalStack stack = LocalStack.fromEnvironment();
+    /** Its stream is shown in a past hour; the backfills' ids are moved back as much ({@link LocalStack#past}). */
+    final LocalStack stack = LocalStack.fromEnvironment().inPastHour();
 
     @Test
     void shouldDeleteAnItemDeletedWhileTheStreamWasReplacedWhenFollowingTheErrorsSteps() throws Exception {
         LocalStack.TestTable t = stack.newTable("refresh", "hard");
-        Instant[] hour = Fixtures.currentHour();
+        Instant[] hour = stack.hour();
         try (DynamoDbClient ddb = stack.dynamodb()) {
             String backfillId = deleteWhileTheStreamIsReplacedThenRecover(ddb, t, hour);
             try (Connection c = stack.snowflake(t.schema())) {
@@ -65,7 +66,7 @@ class FullRefreshIT {
     @Test
     void shouldMarkAnItemDeletedWhileNothingStreamedAsAUserDeleteKeepingItsLastState() throws Exception {
         LocalStack.TestTable t = stack.newTable("refreshsoft", "soft");
-        Instant[] hour = Fixtures.currentHour();
+        Instant[] hour = stack.hour();
         try (DynamoDbClient ddb = stack.dynamodb()) {
             deleteWhileTheStreamIsReplacedThenRecover(ddb, t, hour);
             try (Connection c = stack.snowflake(t.schema())) {
@@ -117,7 +118,8 @@ class FullRefreshIT {
         // snapshot lacks is deleted only when its version is older than the snapshot's.
         Instant laterMinute = written.truncatedTo(ChronoUnit.MINUTES).plusSeconds(61);
         Thread.sleep(Math.max(0, Duration.between(Instant.now(), laterMinute).toMillis()));
-        String id = new BackfillPartition(t.name(), Instant.now()).snapshotId();
+        // Its id is the real start moved back as far as the stream's stamps, so it keeps its real order against them.
+        String id = new BackfillPartition(t.name(), stack.past(Instant.now())).snapshotId();
         List<String> backfill = List.of("backfill", "--table", t.name(), "--reset-checkpoint", "--backfill", id,
                 "--total-segments", "2", "--rcu-budget", "1000", "--config", t.cli().config().toString());
         Cli.Result half = t.cli().exec(concat(backfill, "--segment", "0"));

@@ -84,6 +84,18 @@ public final class LocalStack {
     }
 
     /**
+     * The real moment {@code real} as the jobs of an {@link #inPastHour} stack see the stream: moved back by the same
+     * whole minutes as its stamps. A backfill run with {@code --backfill} at {@code past(now)} keeps its real order
+     * against the test's stream changes (a snapshot is versioned by its id's time).
+     */
+    public Instant past(Instant real) {
+        if (pastHour == null) {
+            throw new IllegalStateException("past() belongs to a stack made by inPastHour()");
+        }
+        return pastHour.shown(real);
+    }
+
+    /**
      * The same servers, with configs that declare AWS's stream timestamps (to the second); for tests that show the
      * stream through a view stamping records to the second, as AWS does.
      */

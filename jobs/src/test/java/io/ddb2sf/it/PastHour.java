@@ -32,8 +32,11 @@ import java.util.zip.CRC32;
  * <p>An HTTP view rather than a {@link StreamView}, so that the jar, run as its own process by {@link Cli}, sees it
  * too: the jobs' config points their DynamoDB endpoint here ({@link LocalStack#inPastHour}).
  *
- * <p>Not for tests that mix stream changes with a backfill's snapshot: a snapshot is versioned by the job's own clock
- * (the real time), so moving the stream's stamps back would reorder changes against the snapshot.
+ * <p>A backfill's snapshot is versioned by its id, by default the job's own clock (the real time), so moving only the
+ * stream's stamps back would reorder changes against it. Tests that mix the two run their backfills with
+ * {@code --backfill} at {@link #shown} of the real start, moved back by the same whole minutes (so truncation to the
+ * stream's precision agrees too), and both keep their real order. Not for a backfill that makes a table's first
+ * checkpoint: its hour is the one the job's own clock is in.
  */
 final class PastHour implements AutoCloseable {
     /** DynamoDB Local writes it as epoch seconds with three decimals, e.g. {@code 1795677480.000}. */
@@ -83,6 +86,11 @@ final class PastHour implements AutoCloseable {
 
     Instant end() {
         return start.plus(Duration.ofHours(1));
+    }
+
+    /** Where this view shows a moment of the real clock: {@code real} moved back by the same whole minutes as the stamps. */
+    Instant shown(Instant real) {
+        return real.plusSeconds(shiftSeconds);
     }
 
     private void forward(HttpExchange exchange) throws IOException {

@@ -24,9 +24,11 @@ class SnapshotVersionIT {
 
     @Test
     void shouldKeepTheSnapshotsNewerStateOverAStreamChangeMadeBeforeTheScan() throws Exception {
-        LocalStack stack = LocalStack.fromEnvironment().withAwsStreamTimestamps();
+        // The stream is shown in a past hour, and the scan's id is moved back by the same minutes (stack.past), so the
+        // changes and the snapshot keep their real order to the second.
+        LocalStack stack = LocalStack.fromEnvironment().withAwsStreamTimestamps().inPastHour();
         LocalStack.TestTable t = stack.newTable("version", "hard");
-        Instant[] hour = Fixtures.currentHour();
+        Instant[] hour = stack.hour();
         // When each change was made, by its label, to the second, as AWS stamps it; labels without one never streamed.
         Map<String, Instant> made = new ConcurrentHashMap<>();
         try (DynamoDbClient ddb = stack.dynamodb()) {
@@ -37,7 +39,7 @@ class SnapshotVersionIT {
                     Map.of(":l", Fixtures.s("k while nothing streamed")), n -> { });
             Thread.sleep(1_100); // the scan starts in a later second than the streamed changes
 
-            String id = new BackfillPartition(t.name(), Instant.now()).snapshotId();
+            String id = new BackfillPartition(t.name(), stack.past(Instant.now())).snapshotId();
             for (List<String> job : List.of(
                     List.of("backfill", "--table", t.name(), "--backfill", id, "--total-segments", "1", "--rcu-budget", "1000"),
                     List.of("stage-validate", "--table", t.name(), "--backfill", id),
@@ -51,7 +53,7 @@ class SnapshotVersionIT {
             Thread.sleep(1_100);
             write(ddb, t, "m", "m after the scan began", made);
 
-            t.exportThrough(real -> new RestampedStream(real, r -> Optional.ofNullable(made.get(label(r)))), hour[0], hour[1]);
+            t.exportThrough(real -> new RestampedStream(real, r -> Optional.ofNullable(made.get(label(r))).map(stack::past)), hour[0], hour[1]);
             for (String job : List.of("stage-validate", "copy-load", "merge-apply")) {
                 Cli.Result r = t.cli().run(job, t.name(), hour[0].toString(), hour[1].toString());
                 assertThat(r.exitCode()).as(job + ": " + r.stderr()).isZero();
