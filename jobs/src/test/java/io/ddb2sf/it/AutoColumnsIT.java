@@ -19,7 +19,6 @@ import io.ddb2sf.stage.StageKeys;
 import io.ddb2sf.stage.StageStore;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -29,7 +28,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -94,7 +92,7 @@ class AutoColumnsIT {
                     "1: 2fa A_2FA BOOLEAN 1", "1: Price PRICE VARCHAR 1", "1: first name FIRST_NAME VARCHAR 1",
                     "1: name NAME VARCHAR 1", "1: order ORDER_ VARCHAR 1", "1: price PRICE_2 NUMBER(38,1) 1",
                     "1: qty QTY NUMBER(38,0) 1");
-            assertThat(columnTypes(c)).containsEntry("PRICE", "TEXT").containsEntry("PRICE_2", "NUMBER(1)")
+            assertThat(TypedColumns.columnTypes(c, t)).containsEntry("PRICE", "TEXT").containsEntry("PRICE_2", "NUMBER(1)")
                     .containsEntry("ORDER_", "TEXT").containsEntry("A_2FA", "BOOLEAN").doesNotContainKey("SECRET")
                     .doesNotContainKey("TAGS").containsEntry("landing.QTY", "NUMBER(0)");
             assertTyped(c, resolved(auto, json, keys));
@@ -288,43 +286,10 @@ class AutoColumnsIT {
             for (int k = 0; k < columns.size(); k++) {
                 Object want = expected.get(key).get(k);
                 Object got = actual.get(key).get(k);
-                assertThat(same(want, got)).as(key + " " + columns.get(k).column() + ": expected " + want + ", got " + got).isTrue();
+                assertThat(TypedColumns.same(want, got)).as(key + " " + columns.get(k).column() + ": expected " + want + ", got " + got).isTrue();
             }
         }
     }
 
-    private static boolean same(Object want, Object got) {
-        if (want == null || got == null) {
-            return want == got;
-        }
-        if (want instanceof byte[] w) {
-            return got instanceof byte[] g && Arrays.equals(w, g);
-        }
-        if (want instanceof BigDecimal w) {
-            return got instanceof BigDecimal g && w.equals(g);
-        }
-        if (want instanceof String w && got instanceof BigDecimal g) {
-            return new BigDecimal(w).equals(g);
-        }
-        return want.equals(got);
-    }
 
-    private Map<String, String> columnTypes(Connection c) throws Exception {
-        Map<String, String> types = new TreeMap<>();
-        for (String table : List.of(t.target(), t.target() + "_CHANGES")) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT \"COLUMN_NAME\", \"DATA_TYPE\", \"NUMERIC_SCALE\" FROM"
-                    + " INFORMATION_SCHEMA.COLUMNS WHERE \"TABLE_SCHEMA\" = ? AND \"TABLE_NAME\" = ?")) {
-                ps.setString(1, t.schema());
-                ps.setString(2, table);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        String type = rs.getString(2) + (rs.getObject(3) == null ? "" : "(" + rs.getInt(3) + ")");
-                        types.put(table.equals(t.target()) ? rs.getString(1) : "landing." + rs.getString(1), type);
-                    }
-                }
-            }
-        }
-        types.replaceAll((k, v) -> v.startsWith("TEXT") ? "TEXT" : v);
-        return types;
-    }
 }

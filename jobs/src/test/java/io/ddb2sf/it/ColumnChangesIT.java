@@ -10,7 +10,6 @@ import io.ddb2sf.config.ConfigLoader;
 import io.ddb2sf.config.TableConfig;
 import io.ddb2sf.dynamodb.TypedValues;
 import io.ddb2sf.export.ExportSummary;
-import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -19,7 +18,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -120,11 +118,11 @@ class ColumnChangesIT {
             assertTyped(c, added);
 
             // A type change is refused, before anything changes.
-            Map<String, String> columnsBefore = columnTypes(c);
+            Map<String, String> columnsBefore = TypedColumns.columnTypes(c, t);
             Cli.Result refused = retyped.run("copy-load", t.name(), hour[2].toString(), hour[3].toString());
             assertThat(refused.exitCode()).isEqualTo(2);
             assertThat(refused.error()).contains("DDB2SF-0005").contains("ACTIVE").contains("new column name");
-            assertThat(columnTypes(c)).isEqualTo(columnsBefore);
+            assertThat(TypedColumns.columnTypes(c, t)).isEqualTo(columnsBefore);
 
             // A column removed: it stays, values and all, and is no longer written.
             Map<String, String> labelsBefore = Snapshots.rows(c, "SELECT \"_KEY\", \"LABEL\" FROM \"" + t.target() + "\" ORDER BY 1");
@@ -138,7 +136,7 @@ class ColumnChangesIT {
             Map<String, String> labelsAfter = Snapshots.rows(c, "SELECT \"_KEY\", \"LABEL\" FROM \"" + t.target()
                     + "\" WHERE \"_KEY\" NOT LIKE '[\"item-32\"%' ORDER BY 1");
             assertThat(labelsAfter).as("the removed column keeps its values").isEqualTo(labelsBefore);
-            assertThat(columnTypes(c)).containsEntry("LABEL", "TEXT");
+            assertThat(TypedColumns.columnTypes(c, t)).containsEntry("LABEL", "TEXT");
 
             // Hour 1 rerun, every job, after all of it: the table stays as it was.
             Map<String, String> before = Snapshots.rows(c, "SELECT * FROM \"" + t.target() + "\" ORDER BY \"_KEY\"");
@@ -186,7 +184,7 @@ class ColumnChangesIT {
                 p.destroyForcibly().waitFor();
                 warehouse.release(hold);
             }
-            assertThat(columnTypes(c)).containsEntry("AMOUNT", "NUMBER(3)").containsEntry("landing.AMOUNT", "NUMBER(3)");
+            assertThat(TypedColumns.columnTypes(c, t)).containsEntry("AMOUNT", "NUMBER(3)").containsEntry("landing.AMOUNT", "NUMBER(3)");
             assertThat(changes(c)).contains("AMOUNT ADDED NUMBER(38,3)").noneMatch(r -> r.contains("FILLED"));
             assertThat(Snapshots.count(c, t.target())).isEqualTo(12);
 
@@ -308,31 +306,13 @@ class ColumnChangesIT {
             List<Object> want = expected.get(key);
             List<Object> got = actual.get(key);
             for (int k = 0; k < columns.size(); k++) {
-                assertThat(same(want.get(k), got.get(k))).as(key + " " + columns.get(k).column() + ": expected "
-                        + show(want.get(k)) + ", got " + show(got.get(k))).isTrue();
+                assertThat(TypedColumns.same(want.get(k), got.get(k))).as(key + " " + columns.get(k).column() + ": expected "
+                        + TypedColumns.show(want.get(k)) + ", got " + TypedColumns.show(got.get(k))).isTrue();
             }
         }
     }
 
-    private static boolean same(Object want, Object got) {
-        if (want == null || got == null) {
-            return want == got;
-        }
-        if (want instanceof byte[] w) {
-            return got instanceof byte[] g && Arrays.equals(w, g);
-        }
-        if (want instanceof BigDecimal w) {
-            return got instanceof BigDecimal g && w.equals(g);
-        }
-        if (want instanceof String w && got instanceof BigDecimal g) {
-            return new BigDecimal(w).equals(g);
-        }
-        return want.equals(got);
-    }
 
-    private static String show(Object o) {
-        return o instanceof byte[] b ? Arrays.toString(b) : String.valueOf(o);
-    }
 
     /** The misfits the export's typing finds in the named attributes of every live item. */
     private long misfits(Cli cli, List<String> attributes, List<Map<String, AttributeValue>> items) {
@@ -351,24 +331,6 @@ class ColumnChangesIT {
         return new ConfigLoader(System.getenv()).load(cli.config()).table(t.name());
     }
 
-    private Map<String, String> columnTypes(Connection c) throws Exception {
-        Map<String, String> types = new TreeMap<>();
-        for (String table : List.of(t.target(), t.target() + "_CHANGES")) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT \"COLUMN_NAME\", \"DATA_TYPE\", \"NUMERIC_SCALE\" FROM"
-                    + " INFORMATION_SCHEMA.COLUMNS WHERE \"TABLE_SCHEMA\" = ? AND \"TABLE_NAME\" = ?")) {
-                ps.setString(1, t.schema());
-                ps.setString(2, table);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        String type = rs.getString(2) + (rs.getObject(3) == null ? "" : "(" + rs.getInt(3) + ")");
-                        types.put(table.equals(t.target()) ? rs.getString(1) : "landing." + rs.getString(1), type);
-                    }
-                }
-            }
-        }
-        types.replaceAll((k, v) -> v.startsWith("TEXT") ? "TEXT" : v);
-        return types;
-    }
 
     /** The recorded column changes of the table, as "COLUMN CHANGE TYPE ROWS MISFITS". */
     private List<String> changes(Connection c) throws Exception {

@@ -776,8 +776,8 @@ class RandomizedSyncIT {
         expected.forEach((key, want) -> {
             List<Object> got = actual.get(key);
             for (int k = 0; got != null && k < columns.size(); k++) {
-                if (!sameTyped(want.get(k), got.get(k))) {
-                    wrong.add("  " + key + " " + columns.get(k).column() + ": expected " + showTyped(want.get(k)) + ", got " + showTyped(got.get(k)));
+                if (!TypedColumns.same(want.get(k), got.get(k))) {
+                    wrong.add("  " + key + " " + columns.get(k).column() + ": expected " + TypedColumns.show(want.get(k)) + ", got " + TypedColumns.show(got.get(k)));
                 }
             }
         });
@@ -786,25 +786,7 @@ class RandomizedSyncIT {
                 + " of the source item:\n" + String.join("\n", wrong.subList(0, Math.min(10, wrong.size()))));
     }
 
-    private static boolean sameTyped(Object want, Object got) {
-        if (want == null || got == null) {
-            return want == got;
-        }
-        if (want instanceof byte[] w) {
-            return got instanceof byte[] g && java.util.Arrays.equals(w, g);
-        }
-        if (want instanceof BigDecimal w) {
-            return got instanceof BigDecimal g && w.equals(g);
-        }
-        if (want instanceof String w && got instanceof BigDecimal g) {
-            return new BigDecimal(w).equals(g);
-        }
-        return want.equals(got);
-    }
 
-    private static String showTyped(Object o) {
-        return o instanceof byte[] b ? java.util.Arrays.toString(b) : String.valueOf(o);
-    }
 
     /** Every exported stream change exactly once in the landing table, and no other row with a sequence number. */
     private List<String> landedOnce(Connection c, Source s) throws Exception {
