@@ -9,7 +9,13 @@
 -- partition at a time, and every micro-partition's metadata holds each column's range of values, which queries prune
 -- by (https://docs.snowflake.com/en/user-guide/tables-clustering-micropartitions).
 -- A soft delete keeps the item's last state: a REMOVE row carries the deleted item as its image, and the row takes it
--- like any other change (a REMOVE without an image keeps what the row held).
+-- like any other change (a REMOVE without an image keeps what the row held). A REMOVE over a row already marked
+-- deleted (a full refresh moving its version up, insert_full_refresh_removes.sql) keeps its _DELETED_AT and
+-- _TTL_DELETE: the item was deleted then. A full refresh's REMOVE (zero sequence) cannot know what the item last held
+-- nor when it went; a stream REMOVE of the key that is older than the full refresh but newer than the state it kept
+-- (its version in the tombstones, record_kept_versions.sql) does, and gives the row its image, _DELETED_AT and
+-- _TTL_DELETE, the version staying the snapshot's: so the row ends the same whichever is merged first. The clauses'
+-- conditions exclude each other, so their order does not matter.
 -- A typed column a landing row lacks (its partition was staged before the column was added: COPY leaves a column the
 -- files do not have NULL) takes its value from the row's item, typed as the export types it (from_item, the
 -- item_value_* templates): the typed value is NULL only when the export's would be, so a partition staged before a
@@ -28,7 +34,9 @@ USING (
             IFF(c."_OP" = 'REMOVE', c."_EVENT_TS", NULL) AS "_DELETED_AT",
             ? AS "_DELETE_MODE",
             IFF(d."_KEY" IS NOT NULL AND (d."_VERSION_TS" > c."_EVENT_TS"
-                OR (d."_VERSION_TS" = c."_EVENT_TS" AND d."_VERSION_SEQ" > c."_SEQ")), TRUE, FALSE) AS "_BURIED"
+                OR (d."_VERSION_TS" = c."_EVENT_TS" AND d."_VERSION_SEQ" > c."_SEQ")), TRUE, FALSE) AS "_BURIED",
+            IFF(d."_KEY" IS NOT NULL AND (d."_VERSION_TS" < c."_EVENT_TS"
+                OR (d."_VERSION_TS" = c."_EVENT_TS" AND d."_VERSION_SEQ" < c."_SEQ")), TRUE, FALSE) AS "_PAST_KEPT"
         FROM {{landing}} c
         LEFT JOIN {{tombstones}} d ON d."_KEY" = c."_KEY"
         WHERE c."_PARTITION" IN (?, ?)
@@ -41,6 +49,13 @@ ON t."_KEY" = s."_KEY"
 WHEN MATCHED AND s."_OP" = 'REMOVE' AND s."_DELETE_MODE" = 'HARD'
      AND (s."_EVENT_TS" > t."_VERSION_TS" OR (s."_EVENT_TS" = t."_VERSION_TS" AND s."_SEQ" > t."_VERSION_SEQ"))
     THEN DELETE
+WHEN MATCHED AND s."_OP" = 'REMOVE' AND s."_DELETE_MODE" = 'SOFT' AND s."_ITEM" IS NOT NULL AND s."_PAST_KEPT"
+     AND t."_OP" = 'REMOVE' AND t."_VERSION_SEQ" = '0000000000000000000000000000000000000000'
+     AND (s."_EVENT_TS" < t."_VERSION_TS" OR (s."_EVENT_TS" = t."_VERSION_TS" AND s."_SEQ" < t."_VERSION_SEQ"))
+    THEN UPDATE SET
+{{#each columns}}        {{column}} = COALESCE(s.{{column}}, {{from_item}}),
+{{/each}}        "_ITEM" = s."_ITEM", "_ITEM_TYPES" = s."_ITEM_TYPES",
+        "_DELETED_AT" = s."_DELETED_AT", "_TTL_DELETE" = s."_TTL_DELETE"
 WHEN MATCHED
      AND (s."_EVENT_TS" > t."_VERSION_TS" OR (s."_EVENT_TS" = t."_VERSION_TS" AND s."_SEQ" > t."_VERSION_SEQ"))
     THEN UPDATE SET
@@ -48,7 +63,9 @@ WHEN MATCHED
 {{/each}}        "_ITEM" = IFF(s."_ITEM" IS NULL, t."_ITEM", s."_ITEM"),
         "_ITEM_TYPES" = IFF(s."_ITEM" IS NULL, t."_ITEM_TYPES", s."_ITEM_TYPES"),
         "_VERSION_TS" = s."_EVENT_TS", "_VERSION_SEQ" = s."_SEQ", "_OP" = s."_OP",
-        "_DELETED_AT" = s."_DELETED_AT", "_TTL_DELETE" = s."_TTL_DELETE", "_PARTITION" = s."_PARTITION"
+        "_DELETED_AT" = IFF(s."_OP" = 'REMOVE' AND t."_OP" = 'REMOVE', t."_DELETED_AT", s."_DELETED_AT"),
+        "_TTL_DELETE" = IFF(s."_OP" = 'REMOVE' AND t."_OP" = 'REMOVE', t."_TTL_DELETE", s."_TTL_DELETE"),
+        "_PARTITION" = s."_PARTITION"
 WHEN NOT MATCHED AND (s."_OP" <> 'REMOVE' OR s."_DELETE_MODE" = 'SOFT')
     THEN INSERT ("_KEY", {{#each columns}}{{column}}, {{/each}}"_ITEM", "_ITEM_TYPES", "_VERSION_TS", "_VERSION_SEQ", "_OP",
                  "_DELETED_AT", "_TTL_DELETE", "_PARTITION")

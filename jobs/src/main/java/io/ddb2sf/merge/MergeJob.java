@@ -89,6 +89,8 @@ public final class MergeJob {
                 n[3] = refreshed;
                 if (table.deleteMode() == TableConfig.DeleteMode.HARD) {
                     bury(tx, table, p);
+                } else {
+                    advanceKeptVersions(tx, table, p);
                 }
                 ledger.record(tx, table.name(), p.id(), Ledger.Step.MERGE, loaded.manifestSha256(), loaded.rows(), 0);
                 return n;
@@ -132,7 +134,39 @@ public final class MergeJob {
             ps.setString(3, version);
             ps.setString(4, p.id());
             ps.setString(5, p.fullRefreshId());
-            return ps.executeUpdate();
+            ps.setBoolean(6, false);
+            long deleted = ps.executeUpdate();
+            if (table.deleteMode() == TableConfig.DeleteMode.SOFT) {
+                // Rows already marked deleted move up to the snapshot's version too (not counted: nothing new is deleted).
+                ps.setBoolean(6, true);
+                ps.executeUpdate();
+                recordKeptVersions(c, table, p);
+            }
+            return deleted;
+        }
+    }
+
+    /**
+     * Soft-delete tables: remembers, for each key the full refresh marks deleted, the version of the state the row
+     * keeps, so a stream REMOVE of the key newer than that state, merged later, replaces it (merge_partition.sql).
+     */
+    private void recordKeptVersions(Connection c, TableConfig table, BackfillPartition p) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SqlTemplate.load("record_kept_versions").render(Map.of(
+                "tombstones", Sql.ident(table.tombstoneTable()),
+                "landing", Sql.ident(table.landingTable()),
+                "target", Sql.ident(table.targetTable()))))) {
+            ps.setString(1, p.fullRefreshId());
+            ps.execute();
+        }
+    }
+
+    /** Soft-delete tables: a stream REMOVE that replaced a full refresh's kept state becomes the key's kept version. */
+    private void advanceKeptVersions(Connection c, TableConfig table, Partition p) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SqlTemplate.load("advance_kept_versions").render(Map.of(
+                "tombstones", Sql.ident(table.tombstoneTable()),
+                "landing", Sql.ident(table.landingTable()))))) {
+            ps.setString(1, p.id());
+            ps.execute();
         }
     }
 

@@ -53,7 +53,7 @@ class SqlTemplateTest {
         assertThat(sql).contains("INSERT INTO \"T_CHANGES\" (\"_KEY\", \"PK\", \"A\"\"B\", \"_OP\"",
                         "SELECT t.\"_KEY\", t.\"PK\", t.\"A\"\"B\", 'REMOVE'", "FROM \"T\" t")
                 .doesNotContain("{{");
-        assertThat(sql.chars().filter(ch -> ch == '?').count()).isEqualTo(5);
+        assertThat(sql.chars().filter(ch -> ch == '?').count()).isEqualTo(6);
     }
 
     @Test
