@@ -87,11 +87,7 @@ public final class MergeJob {
                 long refreshed = p instanceof BackfillPartition b ? fullRefresh(tx, table, b, loaded.rows()) : 0;
                 long[] n = merge(tx, table, p);
                 n[3] = refreshed;
-                if (table.deleteMode() == TableConfig.DeleteMode.HARD) {
-                    bury(tx, table, p);
-                } else {
-                    advanceKeptVersions(tx, table, p);
-                }
+                bury(tx, table, p);
                 ledger.record(tx, table.name(), p.id(), Ledger.Step.MERGE, loaded.manifestSha256(), loaded.rows(), 0);
                 return n;
             });
@@ -160,27 +156,21 @@ public final class MergeJob {
         }
     }
 
-    /** Soft-delete tables: a stream REMOVE that replaced a full refresh's kept state becomes the key's kept version. */
-    private void advanceKeptVersions(Connection c, TableConfig table, Partition p) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SqlTemplate.load("advance_kept_versions").render(Map.of(
-                "tombstones", Sql.ident(table.tombstoneTable()),
-                "landing", Sql.ident(table.landingTable()))))) {
-            ps.setString(1, p.id());
-            ps.execute();
-        }
-    }
-
     /**
-     * Records the partition's hard deletes in the tombstone table, so no later merge needs the landing rows that hold
-     * them (an older change merged afterwards must not bring the key back, even after prune deleted those rows). A soft
-     * delete keeps its row, version included, in the analytics table, which guards the key itself.
+     * Hard-delete tables: records the partition's hard deletes in the tombstone table, so no later merge needs the
+     * landing rows that hold them (an older change merged afterwards must not bring the key back, even after prune
+     * deleted those rows). Soft-delete tables keep their deleted rows, version included, which guard the keys
+     * themselves; there a stream REMOVE that replaced a full refresh's kept state becomes the key's kept version.
      */
     private void bury(Connection c, TableConfig table, Partition p) throws SQLException {
+        boolean hard = table.deleteMode() == TableConfig.DeleteMode.HARD;
         try (PreparedStatement ps = c.prepareStatement(SqlTemplate.load("merge_tombstones").render(Map.of(
                 "tombstones", Sql.ident(table.tombstoneTable()),
                 "landing", Sql.ident(table.landingTable()))))) {
-            ps.setString(1, p.id());
-            ps.setString(2, p instanceof BackfillPartition b ? b.fullRefreshId() : p.id());
+            ps.setBoolean(1, hard);
+            ps.setBoolean(2, hard);
+            ps.setString(3, p.id());
+            ps.setString(4, hard && p instanceof BackfillPartition b ? b.fullRefreshId() : p.id());
             ps.execute();
         }
     }

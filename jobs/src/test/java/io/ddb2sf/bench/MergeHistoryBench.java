@@ -112,8 +112,10 @@ public final class MergeHistoryBench {
         }
         try (PreparedStatement ps = c.prepareStatement(SqlTemplate.load("merge_tombstones").render(Map.of(
                 "tombstones", Sql.ident(table.tombstoneTable()), "landing", Sql.ident(landing))))) {
-            ps.setString(1, "bench_merge/now");
-            ps.setString(2, "bench_merge/now");
+            ps.setBoolean(1, true);
+            ps.setBoolean(2, true);
+            ps.setString(3, "bench_merge/now");
+            ps.setString(4, "bench_merge/now");
             ps.execute();
         }
     }
