@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
 /**
@@ -90,10 +91,24 @@ public final class SchemaChanges {
         }
     }
 
+    /** The table a run applied, with the columns it found current, and what it changed. */
+    public record Applied(TableConfig table, Report report) {}
+
     private final PrintStream log;
+    private final UnaryOperator<TableConfig> current;
 
     public SchemaChanges(PrintStream log) {
+        this(log, UnaryOperator.identity());
+    }
+
+    /**
+     * @param current the table with its columns as recorded now, for tables whose columns grow while jobs run
+     *                ({@code columns: auto}: its record in the stage, which other pods add to); read after the
+     *                tables' columns are listed
+     */
+    public SchemaChanges(PrintStream log, UnaryOperator<TableConfig> current) {
         this.log = log;
+        this.current = current;
     }
 
     /**
@@ -103,10 +118,24 @@ public final class SchemaChanges {
      * @param run who asks, recorded with each change: the job and its partition, or {@code migrate}
      */
     public Report apply(Connection c, TableConfig table, String run) throws SQLException {
-        Map<String, Existing> target = columns(c, table.targetTable());
-        Map<String, Existing> landing = columns(c, table.landingTable());
+        return applied(c, table, run).report();
+    }
+
+    /**
+     * {@link #apply}, and the table with the columns it applied, for the statements that follow (the MERGE).
+     *
+     * <p>A {@code columns: auto} table is read again from its record after Snowflake's columns are listed: a run
+     * adds an automatic column to Snowflake only after the record holds it, so every automatic column in the listing
+     * is in what is read then (S3 reads are strongly consistent after a write, "Amazon S3 data consistency model",
+     * https://docs.aws.amazon.com/AmazonS3/latest/userguide/Welcome.html#ConsistencyModel). A column another pod
+     * added after this job started is thus applied and written, never taken for one the config removed.
+     */
+    public Applied applied(Connection c, TableConfig given, String run) throws SQLException {
+        Map<String, Existing> target = columns(c, given.targetTable());
+        Map<String, Existing> landing = columns(c, given.landingTable());
+        TableConfig table = current.apply(given);
         if (target.isEmpty() || landing.isEmpty()) {
-            return Report.NONE;
+            return new Applied(table, Report.NONE);
         }
         for (ColumnSpec col : table.typedColumns()) {
             refuseTypeChange(table, table.targetTable(), target.get(col.column()), col);
@@ -163,7 +192,7 @@ public final class SchemaChanges {
             log.printf("columns %s: %s (%,d rows filled, %,d values did not fit their column)%n", table.targetTable(),
                     changes, filled[0], filled[1]);
         }
-        return new Report(changes, filled[0], filled[1]);
+        return new Applied(table, new Report(changes, filled[0], filled[1]));
     }
 
     /**
@@ -173,6 +202,17 @@ public final class SchemaChanges {
     public static List<Map<String, Sql.Fragment>> mergeColumns(TableConfig table) {
         return table.typedColumns().stream()
                 .map(c -> Map.<String, Sql.Fragment>of("column", Sql.ident(c.column()), "from_item", itemValue(c)))
+                .toList();
+    }
+
+    /**
+     * The typed columns as count_merge_misfits.sql takes them: {@code column}, {@code attribute} and
+     * {@code from_item} (as {@link #mergeColumns}).
+     */
+    public static List<Map<String, Sql.Fragment>> misfitColumns(TableConfig table) {
+        return table.typedColumns().stream()
+                .map(c -> Map.<String, Sql.Fragment>of("column", Sql.ident(c.column()),
+                        "attribute", Sql.literal(c.attribute()), "from_item", itemValue(c)))
                 .toList();
     }
 
