@@ -317,7 +317,7 @@ class AutoColumnsIT {
             }
             export(0, declared, null);
             runJobs(0, declared);
-            byte[] hour0Manifest = manifestBytes(0);
+            String hour0Manifest = manifestBytes(0);
             // Hour 1, with columns: auto: gamma becomes version 1.
             for (int i = 5; i < 8; i++) {
                 Map<String, AttributeValue> item = new HashMap<>(Fixtures.key("item-" + i, String.valueOf(i)));
@@ -498,9 +498,9 @@ class AutoColumnsIT {
                 .map(r -> r.value().version()).orElse(0);
     }
 
-    private byte[] manifestBytes(int h) {
+    private String manifestBytes(int h) {
         String key = new StageKeys(t.prefix()).manifest(new HourPartition(t.name(), hour[h], hour[h].plusSeconds(3600)));
-        return stack.s3().getObjectAsBytes(b -> b.bucket(LocalStack.BUCKET).key(key)).asByteArray();
+        return stack.s3().getObjectAsBytes(b -> b.bucket(LocalStack.BUCKET).key(key)).asUtf8String();
     }
 
     /** The recorded column changes of the table, as "COLUMN CHANGE". */
