@@ -170,7 +170,7 @@ public final class MergeJob {
      * do not fit their column either, so they stay NULL in it: counted like the export's and the fill's misfits.
      */
     private long misfits(Connection c, TableConfig table, Partition p) throws SQLException {
-        if (table.typedColumns().isEmpty()) {
+        if (table.columns().isEmpty()) {
             return 0;
         }
         try (PreparedStatement ps = c.prepareStatement(SqlTemplate.load("count_merge_misfits").render(Map.of(

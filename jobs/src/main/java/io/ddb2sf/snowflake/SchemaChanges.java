@@ -206,11 +206,11 @@ public final class SchemaChanges {
     }
 
     /**
-     * The typed columns as count_merge_misfits.sql takes them: {@code column}, {@code attribute} and
-     * {@code from_item} (as {@link #mergeColumns}).
+     * The typed columns other than the keys (a key is in every row's files) as count_merge_misfits.sql takes them:
+     * {@code column}, {@code attribute} and {@code from_item} (as {@link #mergeColumns}).
      */
     public static List<Map<String, Sql.Fragment>> misfitColumns(TableConfig table) {
-        return table.typedColumns().stream()
+        return table.columns().stream()
                 .map(c -> Map.<String, Sql.Fragment>of("column", Sql.ident(c.column()),
                         "attribute", Sql.literal(c.attribute()), "from_item", itemValue(c)))
                 .toList();
