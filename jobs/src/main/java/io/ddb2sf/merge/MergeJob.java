@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -101,6 +102,14 @@ public final class MergeJob {
                 long[] n = merge(tx, table, p);
                 n[3] = refreshed;
                 n[4] = misfits;
+                if (table.auto() != null) {
+                    List<String> meanwhile = new SchemaChanges(log, current).addedMeanwhile(tx, table);
+                    if (!meanwhile.isEmpty()) {
+                        throw new JobException(ErrorCode.WAREHOUSE_FAILED, "columns " + meanwhile + " of "
+                                + table.targetTable() + " were added by another run while " + p + " was merged, which"
+                                + " did not write them; nothing of this merge was committed: rerun merge-apply");
+                    }
+                }
                 if (table.deleteMode() == TableConfig.DeleteMode.HARD) {
                     bury(tx, table, p);
                 }

@@ -196,6 +196,22 @@ public final class SchemaChanges {
     }
 
     /**
+     * The typed columns of the analytics table that its record holds now but {@code merged} does not write: columns
+     * another run recorded and added (and filled) after this run read the record. Read inside the MERGE's transaction,
+     * after the MERGE: a column added before this listing may have been filled before the MERGE changed rows, which
+     * would keep the fill's value, so the caller rolls back. A column added after it is filled by the statement that
+     * follows its ALTER, over every row; under read committed isolation that statement sees what was committed before
+     * it began ("Transactions", https://docs.snowflake.com/en/sql-reference/transactions), so only a fill that begins
+     * between this listing and this commit can miss this merge's rows (README, "Automatic columns", known limits).
+     */
+    public List<String> addedMeanwhile(Connection c, TableConfig merged) throws SQLException {
+        Map<String, Existing> target = columns(c, merged.targetTable());
+        Set<String> written = merged.typedColumns().stream().map(ColumnSpec::column).collect(Collectors.toSet());
+        return current.apply(merged).typedColumns().stream().map(ColumnSpec::column)
+                .filter(col -> target.containsKey(col) && !written.contains(col)).toList();
+    }
+
+    /**
      * The typed columns as the MERGE template takes them: {@code column}, and {@code from_item}, the column's value
      * from the source row's item, for landing rows whose files predate the column.
      */

@@ -3,6 +3,7 @@ package io.ddb2sf.it;
 import static io.ddb2sf.it.Fixtures.n;
 import static io.ddb2sf.it.Fixtures.s;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ddb2sf.Json;
@@ -290,6 +291,65 @@ class AutoColumnsIT {
     }
 
     /**
+     * The narrower race: another run records a column and adds and fills it after this merge-apply read the record
+     * but before its MERGE. The MERGE does not write the column, so the rows it changes would keep the fill's (older)
+     * value: after the MERGE, inside its transaction, the job lists the table's columns again, finds the column, and
+     * rolls back with an error saying to rerun; the rerun merges it.
+     */
+    @Test
+    void shouldRollBackAMergeWhenAColumnWasAddedBetweenItsReadOfTheRecordAndItsMerge() throws Exception {
+        t = stack.newTable("autowindow", "hard");
+        Fixtures.createTable(ddb(), t.name());
+        Instant base = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(5));
+        hour = new Instant[] {base, base.plusSeconds(3600)};
+        auto = cli(AUTO);
+        JsonStore json = new JsonStore(new StageStore(stack.s3(), LocalStack.BUCKET), Json.mapper());
+        StageKeys keys = new StageKeys(t.prefix());
+        try (var streams = stack.streams(); Connection c = stack.snowflake(t.schema())) {
+            hours = new SimulatedHours(streams);
+            arn = ddb().describeTable(b -> b.tableName(t.name())).table().latestStreamArn();
+            for (int i = 0; i < 4; i++) {
+                Map<String, AttributeValue> item = new HashMap<>(Fixtures.key("item-" + i, String.valueOf(i)));
+                item.put("name", s("name " + i));
+                put(item);
+            }
+            exportHour(0);
+            runJobs(0, auto);
+            TableConfig old = resolved(auto, json, keys);
+            for (int i = 0; i < 4; i++) {
+                update(i, "SET amount = :a", Map.of(":a", n(i + ".5")));
+            }
+            // Hour 1 records AMOUNT; it is loaded by a job that read the record before (AMOUNT not in Snowflake yet).
+            exportHour(1);
+            HourPartition p1 = new HourPartition(t.name(), hour[1], hour[1].plusSeconds(3600));
+            loadJob(old).run(p1);
+            assertThat(TypedColumns.columnTypes(c, t)).doesNotContainKey("AMOUNT");
+
+            // The merge reads the record (as before AMOUNT: the other run's write comes right after its read), then
+            // the other run adds and fills AMOUNT (a copy-load of hour 0), then the merge runs its MERGE.
+            AtomicInteger reads = new AtomicInteger();
+            ColumnsRecord record = new ColumnsRecord(json, keys, System.err);
+            java.util.function.UnaryOperator<TableConfig> current = table -> {
+                if (reads.incrementAndGet() == 1) {
+                    Cli.Result other = auto.run("copy-load", t.name(), hour[0].toString(), hour[0].plusSeconds(3600).toString());
+                    assertThat(other.exitCode()).as(other.stderr()).isZero();
+                    return table;
+                }
+                return record.resolve(table).table();
+            };
+            MergeJob merge = mergeJob(old, current);
+            assertThatThrownBy(() -> merge.run(p1)).hasMessageContaining("columns [AMOUNT] of " + t.target()
+                    + " were added by another run while " + p1 + " was merged").hasMessageContaining("rerun merge-apply");
+            assertThat(changes(c)).contains("AMOUNT ADDED", "AMOUNT FILLED").doesNotContain("AMOUNT REMOVED");
+
+            Cli.Result rerun = auto.run("merge-apply", t.name(), hour[1].toString(), hour[1].plusSeconds(3600).toString());
+            assertThat(rerun.exitCode()).as(rerun.stderr()).isZero();
+            assertThat(rerun.summary().get("alreadyMerged").asBoolean()).isFalse();
+            assertTyped(c, resolved(auto, json, keys));
+        }
+    }
+
+    /**
      * Two export-increment runs of one table at the same time, each bringing an attribute the record lacks: a rerun of
      * an hour exported before the table was switched to columns: auto (it writes the same bytes, and now records what it
      * saw), and the next new hour. Both read the same record version before either writes; one conditional write loses
@@ -461,12 +521,31 @@ class AutoColumnsIT {
 
     /** merge-apply in this process, for a table resolved earlier; it reads the record again as Wiring's does. */
     private MergeJob mergeJob(TableConfig resolvedEarlier, JsonStore json, StageKeys keys) {
-        Map<String, String> env = new HashMap<>(System.getenv());
-        env.keySet().removeIf(k -> k.startsWith("DDB2SF_"));
-        PipelineConfig config = new ConfigLoader(env).load(auto.config());
+        return mergeJob(resolvedEarlier, table -> new ColumnsRecord(json, keys, System.err).resolve(table).table());
+    }
+
+    private MergeJob mergeJob(TableConfig resolvedEarlier, java.util.function.UnaryOperator<TableConfig> current) {
+        PipelineConfig config = inProcessConfig();
         return new MergeJob(resolvedEarlier, config.aws().streamTimestampPrecision(),
                 new SnowflakeConnections(config.snowflake()), Migrator.fromClasspath(), new Ledger(), Clock.systemUTC(),
-                System.err, table -> new ColumnsRecord(json, keys, System.err).resolve(table).table());
+                System.err, current);
+    }
+
+    /** copy-load in this process, for a table resolved earlier, not reading the record again. */
+    private io.ddb2sf.load.LoadJob loadJob(TableConfig resolvedEarlier) {
+        PipelineConfig config = inProcessConfig();
+        return new io.ddb2sf.load.LoadJob(resolvedEarlier, new StageKeys(t.prefix()),
+                new io.ddb2sf.stage.ManifestStore(new StageStore(stack.s3(), LocalStack.BUCKET), new StageKeys(t.prefix()),
+                        Json.mapper()), new io.ddb2sf.snowflake.WarehouseTables(config.snowflake()),
+                new SnowflakeConnections(config.snowflake()), Migrator.fromClasspath(), new Ledger(), Clock.systemUTC(),
+                System.err);
+    }
+
+    /** The auto config as the jar reads it (without the test's own DDB2SF_ settings). */
+    private PipelineConfig inProcessConfig() {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.keySet().removeIf(k -> k.startsWith("DDB2SF_"));
+        return new ConfigLoader(env).load(auto.config());
     }
 
     private void runJobs(int h, Cli cli) {
