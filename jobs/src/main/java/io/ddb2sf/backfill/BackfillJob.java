@@ -11,7 +11,9 @@ import io.ddb2sf.dynamodb.KeySchema;
 import io.ddb2sf.dynamodb.StreamReader;
 import io.ddb2sf.dynamodb.TypedValues;
 import io.ddb2sf.stage.BackfillPartition;
+import io.ddb2sf.stage.ChangeRow;
 import io.ddb2sf.stage.ChangeRowSchema;
+import io.ddb2sf.stage.ColumnsRecord;
 import io.ddb2sf.stage.CheckpointStore;
 import io.ddb2sf.stage.Manifest;
 import io.ddb2sf.stage.ManifestStore;
@@ -89,6 +91,10 @@ public final class BackfillJob {
                 System::nanoTime, sleeper);
         SegmentScan scan = new SegmentScan(dynamodb, table.name(), plan.totalSegments(), plan.threads(), budget, sleeper,
                 "rerun with the same --backfill to resume");
+        // Every process of the backfill writes with the same automatic columns (columns: auto), whatever the record
+        // holds by the time it starts.
+        ColumnsRecord.Resolved columns = stage.columns(this.table, p);
+        TableConfig table = columns.table();
         ChangeRowSchema schema = new ChangeRowSchema(table);
         log.printf("backfill %s: segments %s of %d on %d threads, %.0f RCU/s; resume with --backfill %s%n",
                 p, plan.segments(), plan.totalSegments(), plan.threads(), budget.unitsPerSecond(), p.snapshotId());
@@ -143,7 +149,7 @@ public final class BackfillJob {
             reporter.shutdownNow();
         }
 
-        Optional<Manifest> manifest = stage.writeManifestIfComplete(p, table, schema, plan.totalSegments(), "scan",
+        Optional<Manifest> manifest = stage.writeManifestIfComplete(p, columns, schema, plan.totalSegments(), "scan",
                 "segment");
         long items = mine.stream().mapToLong(SegmentState::items).sum();
         double rcu = mine.stream().mapToDouble(SegmentState::consumedRcu).sum();
@@ -172,21 +178,28 @@ public final class BackfillJob {
         ExportRows snapshotRows = stage.snapshotRows(table, p);
         SegmentState[] state = {initial};
         double[] rcu = {initial.consumedRcu()};
+        ColumnsRecord.Discovery discovery = BackfillStage.discovery(table);
         try (ScratchDir tmp = ScratchDir.create("ddb2sf-backfill-" + segment + "-");
              PartWriter writer = new PartWriter(store, keys, schema, p, stageConfig.partTargetBytes(),
                      stageConfig.rowGroupBytes(), tmp.path(), initial.parts().size())) {
             scan.scan(segment, fromJson(initial.lastEvaluatedKey()), (items, next, cost) -> {
                 rcu[0] += cost;
                 for (Map<String, AttributeValue> item : items) {
-                    writer.write(snapshotRows.of(ExportLine.full(item), misfits), position);
+                    ChangeRow row = snapshotRows.of(ExportLine.full(item), misfits);
+                    if (discovery != null) {
+                        discovery.see(row);
+                    }
+                    writer.write(row, position);
                     progress.incrementAndGet();
                 }
                 if (next == null) {
                     List<Manifest.FileEntry> parts = BackfillStage.concat(initial.parts(), writer.finish());
                     state[0] = new SegmentState(segment, plan.totalSegments(), null, parts, BackfillStage.rows(parts), rcu[0], true);
+                    stage.propose(table, discovery);
                     stage.saveState(p, state[0]);
                 } else if (writer.rollIfFull()) {
                     List<Manifest.FileEntry> parts = BackfillStage.concat(initial.parts(), writer.written());
+                    stage.propose(table, discovery);
                     stage.saveState(p, new SegmentState(segment, plan.totalSegments(), toJson(next), parts, BackfillStage.rows(parts), rcu[0], false));
                 }
             });

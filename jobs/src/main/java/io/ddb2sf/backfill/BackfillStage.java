@@ -10,6 +10,7 @@ import io.ddb2sf.stage.BackfillPartition;
 import io.ddb2sf.stage.ChangeRowSchema;
 import io.ddb2sf.stage.Checkpoint;
 import io.ddb2sf.stage.CheckpointStore;
+import io.ddb2sf.stage.ColumnsRecord;
 import io.ddb2sf.stage.JsonStore;
 import io.ddb2sf.stage.Manifest;
 import io.ddb2sf.stage.ManifestStore;
@@ -46,6 +47,7 @@ final class BackfillStage {
     private final ManifestStore manifests;
     private final CheckpointStore checkpoints;
     private final JsonStore records;
+    private final ColumnsRecord columnsRecord;
     private final Clock clock;
     private final PrintStream log;
 
@@ -58,8 +60,57 @@ final class BackfillStage {
         this.manifests = manifests;
         this.checkpoints = checkpoints;
         this.records = new JsonStore(store, json);
+        this.columnsRecord = new ColumnsRecord(records, keys, log);
         this.clock = clock;
         this.log = log;
+    }
+
+    /**
+     * The record version every part of a backfill of a {@code columns: auto} table is written with: the first
+     * process of the backfill pins the version it reads, and every other process and every resumed run takes the
+     * pinned one, so all parts of the partition have one schema, however the record grows meanwhile. {@code null}:
+     * not a {@code columns: auto} table.
+     */
+    public record ColumnsPin(int version) {}
+
+    /** {@code table} as configured, resolved at the version this backfill writes with (pinned on first use). */
+    ColumnsRecord.Resolved columns(TableConfig table, BackfillPartition p) {
+        if (table.auto() == null) {
+            return new ColumnsRecord.Resolved(table, 0);
+        }
+        Optional<JsonStore.Stored<ColumnsPin>> pinned = readPin(p);
+        if (pinned.isEmpty()) {
+            ColumnsRecord.Resolved now = columnsRecord.resolve(table);
+            // Create only (If-None-Match): of two processes starting at once, the first pin stays.
+            if (records.writeIfUnchanged(keys.backfillColumns(p), new ColumnsPin(now.version()), Optional.empty())) {
+                log.printf("backfill %s: writes the automatic columns of record version %d%n", p, now.version());
+                return now;
+            }
+            pinned = readPin(p);
+        }
+        int version = pinned.orElseThrow().value().version();
+        return columnsRecord.resolveAt(table, version);
+    }
+
+    private Optional<JsonStore.Stored<ColumnsPin>> readPin(BackfillPartition p) {
+        return records.read(keys.backfillColumns(p), ColumnsPin.class, "backfill columns version",
+                "delete the backfill folder and start a new backfill");
+    }
+
+    /**
+     * Records the attributes a unit (segment, data file) saw that have no column yet. Called before the unit's state
+     * records its position or its end: a resumed run does not read those rows again, so what they brought must be in
+     * the columns record first.
+     */
+    void propose(TableConfig table, ColumnsRecord.Discovery seen) {
+        if (seen != null && !seen.isEmpty()) {
+            columnsRecord.propose(table, seen);
+        }
+    }
+
+    /** A discovery for a unit of a {@code columns: auto} table, else null. */
+    static ColumnsRecord.Discovery discovery(TableConfig table) {
+        return table.auto() == null ? null : new ColumnsRecord.Discovery();
     }
 
     /** The converter of items to snapshot rows of this backfill: one for the scan and the export routes alike. */
@@ -74,8 +125,9 @@ final class BackfillStage {
      * @param source what the rows came from ("scan", "export"), recorded in the manifest
      * @param unit   what a state stands for, for the log ("segment", "data file")
      */
-    Optional<Manifest> writeManifestIfComplete(BackfillPartition p, TableConfig table, ChangeRowSchema schema,
+    Optional<Manifest> writeManifestIfComplete(BackfillPartition p, ColumnsRecord.Resolved columns, ChangeRowSchema schema,
                                                int totalSegments, String source, String unit) {
+        TableConfig table = columns.table();
         List<Manifest.FileEntry> files = new ArrayList<>();
         for (int s = 0; s < totalSegments; s++) {
             Optional<SegmentState> state = loadState(p, s);
@@ -91,7 +143,7 @@ final class BackfillStage {
         Manifest m = new Manifest(Manifest.FORMAT_VERSION, table.name(), p.id(), version, version,
                 new Manifest.Source(source, null, new TreeMap<>(), new TreeMap<>()), schema.fingerprint(), files,
                 new Manifest.Totals(files.size(), rows, files.stream().mapToLong(Manifest.FileEntry::size).sum()),
-                new Manifest.ChangeCounts(0, 0, 0, 0, 0, rows));
+                new Manifest.ChangeCounts(0, 0, 0, 0, 0, rows), table.auto() == null ? null : columns.version());
         manifests.write(p, m);
         log.printf("backfill %s: all %d " + unit + "s done, manifest written (%,d items); next: copy-load and merge-apply"
                 + " --backfill %s%n", p, totalSegments, rows, p.snapshotId());

@@ -15,6 +15,7 @@ import io.ddb2sf.dynamodb.StreamReader;
 import io.ddb2sf.dynamodb.TypedValues;
 import io.ddb2sf.stage.BackfillPartition;
 import io.ddb2sf.stage.ChangeRowSchema;
+import io.ddb2sf.stage.ColumnsRecord;
 import io.ddb2sf.stage.CheckpointStore;
 import io.ddb2sf.stage.JsonStore;
 import io.ddb2sf.stage.Manifest;
@@ -124,16 +125,19 @@ public final class ExportBackfill {
         }
         boolean reset = plan.resetCheckpoint() && stage.resetCheckpoint(table, p);
 
+        // Every process of the backfill writes with the same automatic columns (columns: auto).
+        ColumnsRecord.Resolved columns = stage.columns(table, p);
+        TableConfig table = columns.table();
         ChangeRowSchema schema = new ChangeRowSchema(table);
         ExportRows rows = stage.snapshotRows(table, p);
         TypedValues.Counter misfits = new TypedValues.Counter();
         List<SegmentState> mine = new ArrayList<>();
         for (int i = 0; i < files.size(); i++) {
             if (plan.pods().contains(i % plan.totalPods())) {
-                mine.add(convert(p, schema, rows, source, files, i, misfits));
+                mine.add(convert(p, table, schema, rows, source, files, i, misfits));
             }
         }
-        Optional<Manifest> manifest = stage.writeManifestIfComplete(p, table, schema, files.size(), "export", "data file");
+        Optional<Manifest> manifest = stage.writeManifestIfComplete(p, columns, schema, files.size(), "export", "data file");
         List<Manifest.FileEntry> parts = mine.stream().flatMap(s -> s.parts().stream()).toList();
         return new BackfillSummary("backfill", p.id(), p.snapshotId(), plan.pods(), plan.totalPods(),
                 mine.stream().mapToLong(SegmentState::items).sum(), parts.size(),
@@ -142,8 +146,8 @@ public final class ExportBackfill {
     }
 
     /** Converts data file {@code i} into its own parts, unless an earlier run finished it. */
-    private SegmentState convert(BackfillPartition p, ChangeRowSchema schema, ExportRows rows, ExportSource source,
-                                 List<DataFile> files, int i, TypedValues.Counter misfits) {
+    private SegmentState convert(BackfillPartition p, TableConfig table, ChangeRowSchema schema, ExportRows rows,
+                                 ExportSource source, List<DataFile> files, int i, TypedValues.Counter misfits) {
         DataFile file = files.get(i);
         Optional<SegmentState> earlier = stage.loadState(p, i);
         if (earlier.isPresent() && earlier.get().totalSegments() != files.size()) {
@@ -160,8 +164,12 @@ public final class ExportBackfill {
              PartWriter writer = new PartWriter(store, keys, schema, p, stageConfig.partTargetBytes(),
                      stageConfig.rowGroupBytes(), tmp.path())) {
             List<Manifest.FileEntry> parts;
+            ColumnsRecord.Discovery discovery = BackfillStage.discovery(table);
             try {
                 file.rows(source, rows, misfits, row -> {
+                    if (discovery != null) {
+                        discovery.see(row);
+                    }
                     writer.write(row, position);
                     writer.rollIfFull();
                 });
@@ -174,6 +182,7 @@ public final class ExportBackfill {
                 throw e;
             }
             SegmentState state = new SegmentState(i, files.size(), null, parts, BackfillStage.rows(parts), 0, true);
+            stage.propose(table, discovery);
             stage.saveState(p, state);
             log.printf("backfill %s: data file %d of %d converted: %,d items in %d parts%n", p, i, files.size(),
                     state.items(), parts.size());

@@ -114,13 +114,13 @@ public final class Wiring implements AutoCloseable {
     }
 
     public BackfillJob backfillJob(TableConfig table) {
-        return new BackfillJob(resolved(table), config.stage(), precision(), scans(), streamReader(), stage(), manifests(), checkpoints(), json, clock, log);
+        return new BackfillJob(table, config.stage(), precision(), scans(), streamReader(), stage(), manifests(), checkpoints(), json, clock, log);
     }
 
     /** backfill --source export, polling the export every {@code pollEvery} for at most {@code maxWait}. */
     public ExportBackfill exportBackfill(TableConfig table, Duration pollEvery, Duration maxWait) {
         ExportApi api = new ExportApi(dynamodb(), clock, Thread::sleep, log, pollEvery, maxWait);
-        return new ExportBackfill(resolved(table), config.stage(), precision(), dynamodb(), streamReader(), api, stage(), manifests(), checkpoints(), json, clock, log);
+        return new ExportBackfill(table, config.stage(), precision(), dynamodb(), streamReader(), api, stage(), manifests(), checkpoints(), json, clock, log);
     }
 
     private DynamoDbClient dynamodb() {
@@ -177,15 +177,17 @@ public final class Wiring implements AutoCloseable {
 
     public LoadJob loadJob(TableConfig table) {
         return new LoadJob(resolved(table), keys(), manifests(), warehouseTables(), warehouse(), Migrator.fromClasspath(),
-                new Ledger(), clock, log);
+                new Ledger(), clock, log, this::resolved);
     }
 
     public MigrateJob migrateJob(List<TableConfig> tables) {
-        return new MigrateJob(tables.stream().map(this::resolved).toList(), warehouseTables(), warehouse(), Migrator.fromClasspath(), clock, log);
+        return new MigrateJob(tables.stream().map(this::resolved).toList(), warehouseTables(), warehouse(), Migrator.fromClasspath(), clock, log,
+                this::resolved);
     }
 
     public MergeJob mergeJob(TableConfig table) {
-        return new MergeJob(resolved(table), precision(), warehouse(), Migrator.fromClasspath(), new Ledger(), clock, log);
+        return new MergeJob(resolved(table), precision(), warehouse(), Migrator.fromClasspath(), new Ledger(), clock, log,
+                this::resolved);
     }
 
     public PruneJob pruneJob(TableConfig table) {
@@ -203,8 +205,9 @@ public final class Wiring implements AutoCloseable {
     }
 
     /**
-     * The table with its automatic columns ({@code columns: auto}) as recorded in the stage now; export-increment
-     * resolves them itself, as it also records new ones.
+     * The table with its automatic columns ({@code columns: auto}) as recorded in the stage now (given a table resolved
+     * before, the columns recorded since are added); export-increment and backfill resolve them themselves, as they
+     * also record new ones and write a partition with one version of them.
      */
     private TableConfig resolved(TableConfig table) {
         return new ColumnsRecord(new JsonStore(stage(), json), keys(), log).resolve(table).table();

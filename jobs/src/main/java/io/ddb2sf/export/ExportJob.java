@@ -68,6 +68,7 @@ public final class ExportJob {
     private final PrintStream log;
     private final int shardReaders;
     private final Optional<IncrementalExportSource> incremental;
+    private final ColumnsRecord columnsRecord;
 
     public ExportJob(TableConfig table, PipelineConfig.Stage stage, StreamReader reader, StageStore store, CheckpointStore checkpoints,
                      ManifestStore manifests, Clock clock, PrintStream log) {
@@ -89,6 +90,14 @@ public final class ExportJob {
     private ExportJob(TableConfig table, PipelineConfig.Stage stage, StreamReader reader, StageStore store,
                       CheckpointStore checkpoints, ManifestStore manifests, Clock clock, PrintStream log, int shardReaders,
                       Optional<IncrementalExportSource> incremental) {
+        this(table, stage, reader, store, checkpoints, manifests, clock, log, shardReaders, incremental,
+                new ColumnsRecord(new JsonStore(store, Json.mapper()), new StageKeys(stage.prefix()), log));
+    }
+
+    private ExportJob(TableConfig table, PipelineConfig.Stage stage, StreamReader reader, StageStore store,
+                      CheckpointStore checkpoints, ManifestStore manifests, Clock clock, PrintStream log, int shardReaders,
+                      Optional<IncrementalExportSource> incremental, ColumnsRecord columnsRecord) {
+        this.columnsRecord = columnsRecord;
         this.incremental = incremental;
         this.shardReaders = shardReaders;
         this.table = table;
@@ -102,19 +111,29 @@ public final class ExportJob {
         this.log = log;
     }
 
+    /** The same job, recording the automatic columns of a {@code columns: auto} table through {@code columnsRecord}. */
+    public ExportJob withColumnsRecord(ColumnsRecord columnsRecord) {
+        return new ExportJob(table, stage, reader, store, checkpoints, manifests, clock, log, shardReaders, incremental,
+                columnsRecord);
+    }
+
     public ExportSummary run(HourPartition p) {
         Instant began = clock.instant();
         // A columns: auto table is written with the automatic columns recorded now; the ones this hour adds are
         // recorded before its manifest, so any load of the partition finds them (and the MERGE takes their values
-        // from _ITEM, as for any partition staged before a column existed).
-        ColumnsRecord columnsRecord = new ColumnsRecord(new JsonStore(store, Json.mapper()), keys, log);
-        ColumnsRecord.Resolved resolved = columnsRecord.resolve(this.table);
-        TableConfig table = resolved.table();
+        // from _ITEM, as for any partition staged before a column existed). A rerun writes with the version its
+        // manifest recorded (none: the columns declared), so it writes the same bytes.
         Optional<Manifest> previous = manifests.load(p);
+        ColumnsRecord.Resolved resolved = previous.isPresent()
+                ? columnsRecord.resolveAt(this.table, Optional.ofNullable(previous.get().columnsVersion()).orElse(0))
+                : columnsRecord.resolve(this.table);
+        Integer columnsVersion = previous.isPresent() ? previous.get().columnsVersion()
+                : this.table.auto() == null ? null : resolved.version();
+        TableConfig table = resolved.table();
         Optional<CheckpointStore.Loaded> checkpoint = checkpoints.load(table.name());
         if (IncrementalExportSource.exports(table, previous)) {
             return incremental.orElseThrow(() -> new IllegalStateException("no incremental-export source wired"))
-                    .run(table, p, previous, checkpoint);
+                    .run(table, columnsVersion, columnsRecord, p, previous, checkpoint);
         }
         String arn = reader.streamArn(table);
 
@@ -176,7 +195,7 @@ public final class ExportJob {
                 new Manifest.Source("stream", arn, new TreeMap<>(plan.from), to),
                 schema.fingerprint(), files, new Manifest.Totals(files.size(), rows, bytes),
                 new Manifest.ChangeCounts(counts.inserts, counts.modifies, counts.removes, counts.ttlRemoves, counts.late, 0),
-                table.auto() == null ? null : resolved.version());
+                columnsVersion);
         if (discovery != null) {
             columnsRecord.propose(table, discovery);
         }

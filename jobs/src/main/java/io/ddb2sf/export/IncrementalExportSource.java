@@ -15,6 +15,7 @@ import io.ddb2sf.dynamodb.TypedValues;
 import io.ddb2sf.stage.ChangeRowSchema;
 import io.ddb2sf.stage.Checkpoint;
 import io.ddb2sf.stage.CheckpointStore;
+import io.ddb2sf.stage.ColumnsRecord;
 import io.ddb2sf.stage.HourPartition;
 import io.ddb2sf.stage.JsonStore;
 import io.ddb2sf.stage.Manifest;
@@ -116,8 +117,14 @@ public final class IncrementalExportSource {
                 .orElse(table.source() == TableConfig.ChangeSource.INCREMENTAL_EXPORT);
     }
 
-    public ExportSummary run(TableConfig table, HourPartition p, Optional<Manifest> previous,
-                             Optional<CheckpointStore.Loaded> checkpoint) {
+    /**
+     * @param table          the table with the automatic columns the hour is written with
+     * @param columnsVersion the columns record version of those columns, for the manifest (null: not a columns: auto
+     *                       table, or a rerun of an hour written before it was one)
+     * @param columnsRecord  where the attributes the hour brings are recorded, before its manifest
+     */
+    public ExportSummary run(TableConfig table, Integer columnsVersion, ColumnsRecord columnsRecord, HourPartition p,
+                             Optional<Manifest> previous, Optional<CheckpointStore.Loaded> checkpoint) {
         Instant began = clock.instant();
         String tableArn = KeySchema.describe(dynamodb, table).tableArn();
         Optional<JsonStore.Stored<HourExport>> stored = readState(p);
@@ -132,7 +139,7 @@ public final class IncrementalExportSource {
         }
         HourExport export = recorded.isPresent() ? adopt(p, recorded.get(), tableArn) : start(table, p, tableArn, checkpoint, stored);
         try {
-            return convert(table, p, previous, checkpoint, export, began);
+            return convert(table, columnsVersion, columnsRecord, p, previous, checkpoint, export, began);
         } catch (JobException e) {
             if (previous.isEmpty() && (e.code() == ErrorCode.EXPORT_CORRUPT || e.code() == ErrorCode.EXPORT_INCOMPLETE)) {
                 // Adopting it again would fail again: the rerun starts a new export of the hour. An hour already staged
@@ -145,8 +152,9 @@ public final class IncrementalExportSource {
         }
     }
 
-    private ExportSummary convert(TableConfig table, HourPartition p, Optional<Manifest> previous,
-                                  Optional<CheckpointStore.Loaded> checkpoint, HourExport export, Instant began) {
+    private ExportSummary convert(TableConfig table, Integer columnsVersion, ColumnsRecord columnsRecord, HourPartition p,
+                                  Optional<Manifest> previous, Optional<CheckpointStore.Loaded> checkpoint,
+                                  HourExport export, Instant began) {
         String tableArn = export.tableArn();
         ExportDescription done = awaitCompleted(p, export);
         if (!stage.bucket().equals(done.s3Bucket())) {
@@ -161,6 +169,7 @@ public final class IncrementalExportSource {
         ChangeRowSchema schema = new ChangeRowSchema(table);
         ExportRows convert = ExportRows.changes(table, p.id(), VIEW, streamTimestampPrecision);
         TypedValues.Counter misfits = new TypedValues.Counter();
+        ColumnsRecord.Discovery discovery = table.auto() == null ? null : new ColumnsRecord.Discovery();
         long[] ops = new long[4]; // inserts, modifies, removes, before the hour (the overlap)
         List<DataFile> files = tree.files();
         List<Manifest.FileEntry> parts;
@@ -176,6 +185,9 @@ public final class IncrementalExportSource {
                     if (row.eventTime().isBefore(p.start())) {
                         ops[3]++;
                     }
+                    if (discovery != null) {
+                        discovery.see(row);
+                    }
                     writer.write(row, position);
                     writer.rollIfFull();
                 });
@@ -188,10 +200,14 @@ public final class IncrementalExportSource {
 
         long rows = parts.stream().mapToLong(Manifest.FileEntry::rows).sum();
         long bytes = parts.stream().mapToLong(Manifest.FileEntry::size).sum();
+        // As for the stream: the attributes the hour brings are recorded before the manifest that makes it loadable.
+        if (discovery != null) {
+            columnsRecord.propose(table, discovery);
+        }
         manifests.write(p, new Manifest(Manifest.FORMAT_VERSION, table.name(), p.id(), p.start(), p.end(),
                 new Manifest.Source(Checkpoint.INCREMENTAL_EXPORT, null, new TreeMap<>(), new TreeMap<>()),
                 schema.fingerprint(), parts, new Manifest.Totals(parts.size(), rows, bytes),
-                new Manifest.ChangeCounts(ops[0], ops[1], ops[2], 0, ops[3], 0)));
+                new Manifest.ChangeCounts(ops[0], ops[1], ops[2], 0, ops[3], 0), columnsVersion));
         advanceCheckpoint(p, checkpoint);
         log.printf("export %s: %,d changes from incremental export %s of [%s, %s)%n", p, rows, export.exportArn(),
                 export.from(), export.to());

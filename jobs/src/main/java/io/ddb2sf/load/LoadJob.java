@@ -27,6 +27,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * copy-load: COPY exactly the manifest's files into the landing table. The partition's earlier landing rows are
@@ -46,9 +47,18 @@ public final class LoadJob {
     private final Ledger ledger;
     private final Clock clock;
     private final PrintStream log;
+    private final UnaryOperator<TableConfig> current;
 
     public LoadJob(TableConfig table, StageKeys keys, ManifestStore manifests, WarehouseTables tables,
                    ConnectionFactory warehouse, Migrator migrator, Ledger ledger, Clock clock, PrintStream log) {
+        this(table, keys, manifests, tables, warehouse, migrator, ledger, clock, log, UnaryOperator.identity());
+    }
+
+    /** @param current the table with its columns as recorded now ({@code columns: auto}; SchemaChanges reads it) */
+    public LoadJob(TableConfig table, StageKeys keys, ManifestStore manifests, WarehouseTables tables,
+                   ConnectionFactory warehouse, Migrator migrator, Ledger ledger, Clock clock, PrintStream log,
+                   UnaryOperator<TableConfig> current) {
+        this.current = current;
         this.table = table;
         this.tables = tables;
         this.manifests = manifests;
@@ -68,7 +78,7 @@ public final class LoadJob {
         try (Connection c = warehouse.open()) {
             List<String> migrated = migrator.migrate(c);
             tables.ensure(c, table);
-            SchemaChanges.Report columns = new SchemaChanges(log).apply(c, table, "copy-load " + p.id());
+            SchemaChanges.Report columns = new SchemaChanges(log, current).apply(c, table, "copy-load " + p.id());
             var done = ledger.find(c, table.name(), p.id(), Ledger.Step.LOAD);
             // A pruned partition stays loaded and merged in the ledger but has no landing rows: a copy-load of it
             // loads them again from the stage (and forgets the merge, so merge-apply applies them again, changing

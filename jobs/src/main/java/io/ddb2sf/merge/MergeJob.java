@@ -25,8 +25,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * merge-apply: MERGE the newest change of each key the partition touched into the analytics table, remember its hard
@@ -46,11 +48,19 @@ public final class MergeJob {
     private final Ledger ledger;
     private final Clock clock;
     private final PrintStream log;
+    private final UnaryOperator<TableConfig> current;
 
     /** @param streamTimestampPrecision aws.streamTimestampPrecision: dates the rows of a backfill */
     public MergeJob(TableConfig table, Duration streamTimestampPrecision, ConnectionFactory warehouse, Migrator migrator,
                     Ledger ledger, Clock clock,
                     PrintStream log) {
+        this(table, streamTimestampPrecision, warehouse, migrator, ledger, clock, log, UnaryOperator.identity());
+    }
+
+    /** @param current the table with its columns as recorded now ({@code columns: auto}; SchemaChanges reads it) */
+    public MergeJob(TableConfig table, Duration streamTimestampPrecision, ConnectionFactory warehouse, Migrator migrator,
+                    Ledger ledger, Clock clock, PrintStream log, UnaryOperator<TableConfig> current) {
+        this.current = current;
         this.table = table;
         this.streamTimestampPrecision = streamTimestampPrecision;
         this.warehouse = warehouse;
@@ -65,14 +75,17 @@ public final class MergeJob {
         p.requireTable(table);
         try (Connection c = warehouse.open()) {
             migrator.migrate(c);
-            SchemaChanges.Report columns = new SchemaChanges(log).apply(c, table, "merge-apply " + p.id());
+            // The MERGE writes the columns SchemaChanges found current, which may be more than this job started with.
+            SchemaChanges.Applied applied = new SchemaChanges(log, current).applied(c, this.table, "merge-apply " + p.id());
+            TableConfig table = applied.table();
+            SchemaChanges.Report columns = applied.report();
             Ledger.Entry loaded = ledger.find(c, table.name(), p.id(), Ledger.Step.LOAD)
                     .orElseThrow(() -> new JobException(ErrorCode.NOT_LOADED, "partition " + p
                             + " is not loaded yet; run copy-load for it, then merge-apply"));
             var merged = ledger.find(c, table.name(), p.id(), Ledger.Step.MERGE);
             if (merged.isPresent() && merged.get().manifestSha256().equals(loaded.manifestSha256())) {
                 log.printf("merge %s: already merged; nothing to do%n", p);
-                return new MergeSummary("merge-apply", p.id(), true, loaded.rows(), 0, 0, 0, 0, millis(began), columns);
+                return new MergeSummary("merge-apply", p.id(), true, loaded.rows(), 0, 0, 0, 0, 0, millis(began), columns);
             }
             var pruned = ledger.find(c, table.name(), p.id(), Ledger.Step.PRUNE);
             if (pruned.isPresent() && pruned.get().manifestSha256().equals(loaded.manifestSha256())) {
@@ -85,16 +98,26 @@ public final class MergeJob {
             long[] counts = Transaction.run(c, "merge " + p, Transaction.Name.of(Ledger.Step.MERGE, table.name(), p.id()), log, tx -> {
                 Tombstones.seedOnce(tx, table, log);
                 long refreshed = p instanceof BackfillPartition b ? fullRefresh(tx, table, b, loaded.rows()) : 0;
+                long misfits = misfits(tx, table, p);
                 long[] n = merge(tx, table, p);
                 n[3] = refreshed;
+                n[4] = misfits;
+                if (table.auto() != null) {
+                    List<String> meanwhile = new SchemaChanges(log, current).addedMeanwhile(tx, table);
+                    if (!meanwhile.isEmpty()) {
+                        throw new JobException(ErrorCode.WAREHOUSE_FAILED, "columns " + meanwhile + " of "
+                                + table.targetTable() + " were added by another run while " + p + " was merged, which"
+                                + " did not write them; nothing of this merge was committed: rerun merge-apply");
+                    }
+                }
                 bury(tx, table, p);
                 ledger.record(tx, table.name(), p.id(), Ledger.Step.MERGE, loaded.manifestSha256(), loaded.rows(), 0);
                 return n;
             });
-            log.printf("merge %s: %,d inserted, %,d updated, %,d deleted (%,d keys the snapshot lacks)%n", p, counts[0],
-                    counts[1], counts[2], counts[3]);
+            log.printf("merge %s: %,d inserted, %,d updated, %,d deleted (%,d keys the snapshot lacks); %,d values typed"
+                    + " from _ITEM did not fit their column%n", p, counts[0], counts[1], counts[2], counts[3], counts[4]);
             return new MergeSummary("merge-apply", p.id(), false, loaded.rows(), counts[0], counts[1], counts[2], counts[3],
-                    millis(began), columns);
+                    counts[4], millis(began), columns);
         } catch (SQLException e) {
             throw Transaction.failed("merge " + p, e);
         }
@@ -175,14 +198,32 @@ public final class MergeJob {
         }
     }
 
-    /** Runs the MERGE; returns rows inserted, updated, deleted as Snowflake reports them (and a slot for the caller). */
+    /**
+     * The values the MERGE types from _ITEM (rows staged before their column existed, or whose value did not fit) that
+     * do not fit their column either, so they stay NULL in it: counted like the export's and the fill's misfits.
+     */
+    private long misfits(Connection c, TableConfig table, Partition p) throws SQLException {
+        if (table.columns().isEmpty()) {
+            return 0;
+        }
+        try (PreparedStatement ps = c.prepareStatement(SqlTemplate.load("count_merge_misfits").render(Map.of(
+                "landing", Sql.ident(table.landingTable()),
+                "columns", SchemaChanges.misfitColumns(table))))) {
+            ps.setString(1, p.id());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        }
+    }
+
+    /** Runs the MERGE; returns rows inserted, updated, deleted as Snowflake reports them (and slots for the caller). */
     private long[] merge(Connection c, TableConfig table, Partition p) throws SQLException {
         String sql = SqlTemplate.load("merge_partition").render(Map.of(
                 "target", Sql.ident(table.targetTable()),
                 "landing", Sql.ident(table.landingTable()),
                 "tombstones", Sql.ident(table.tombstoneTable()),
                 "columns", SchemaChanges.mergeColumns(table)));
-        long[] counts = new long[4];
+        long[] counts = new long[5];
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, table.deleteMode().name());
             ps.setString(2, p.id());

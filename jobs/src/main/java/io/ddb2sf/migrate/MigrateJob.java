@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * migrate: applies the sql/ migrations and creates the configured tables' landing, analytics and tombstone tables.
@@ -26,9 +27,17 @@ public final class MigrateJob {
     private final Migrator migrator;
     private final Clock clock;
     private final PrintStream log;
+    private final UnaryOperator<TableConfig> current;
 
     /** @param chosen the tables whose landing, analytics and tombstone tables it creates */
     public MigrateJob(List<TableConfig> chosen, WarehouseTables tables, ConnectionFactory warehouse, Migrator migrator, Clock clock, PrintStream log) {
+        this(chosen, tables, warehouse, migrator, clock, log, UnaryOperator.identity());
+    }
+
+    /** @param current a table with its columns as recorded now ({@code columns: auto}; SchemaChanges reads it) */
+    public MigrateJob(List<TableConfig> chosen, WarehouseTables tables, ConnectionFactory warehouse, Migrator migrator,
+                      Clock clock, PrintStream log, UnaryOperator<TableConfig> current) {
+        this.current = current;
         this.chosen = List.copyOf(chosen);
         this.tables = tables;
         this.warehouse = warehouse;
@@ -46,7 +55,7 @@ public final class MigrateJob {
             SchemaChanges.Report columns = SchemaChanges.Report.NONE;
             for (TableConfig table : chosen) {
                 tables.ensure(c, table);
-                columns = columns.plus(new SchemaChanges(log).apply(c, table, "migrate"));
+                columns = columns.plus(new SchemaChanges(log, current).apply(c, table, "migrate"));
             }
             List<String> names = chosen.stream().map(TableConfig::name).toList();
             log.printf("migrate: stage and tables of %s in place%n", names);

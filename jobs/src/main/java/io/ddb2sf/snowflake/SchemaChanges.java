@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
 /**
@@ -90,10 +91,24 @@ public final class SchemaChanges {
         }
     }
 
+    /** The table a run applied, with the columns it found current, and what it changed. */
+    public record Applied(TableConfig table, Report report) {}
+
     private final PrintStream log;
+    private final UnaryOperator<TableConfig> current;
 
     public SchemaChanges(PrintStream log) {
+        this(log, UnaryOperator.identity());
+    }
+
+    /**
+     * @param current the table with its columns as recorded now, for tables whose columns grow while jobs run
+     *                ({@code columns: auto}: its record in the stage, which other pods add to); read after the
+     *                tables' columns are listed
+     */
+    public SchemaChanges(PrintStream log, UnaryOperator<TableConfig> current) {
         this.log = log;
+        this.current = current;
     }
 
     /**
@@ -103,10 +118,24 @@ public final class SchemaChanges {
      * @param run who asks, recorded with each change: the job and its partition, or {@code migrate}
      */
     public Report apply(Connection c, TableConfig table, String run) throws SQLException {
-        Map<String, Existing> target = columns(c, table.targetTable());
-        Map<String, Existing> landing = columns(c, table.landingTable());
+        return applied(c, table, run).report();
+    }
+
+    /**
+     * {@link #apply}, and the table with the columns it applied, for the statements that follow (the MERGE).
+     *
+     * <p>A {@code columns: auto} table is read again from its record after Snowflake's columns are listed: a run
+     * adds an automatic column to Snowflake only after the record holds it, so every automatic column in the listing
+     * is in what is read then (S3 reads are strongly consistent after a write, "Amazon S3 data consistency model",
+     * https://docs.aws.amazon.com/AmazonS3/latest/userguide/Welcome.html#ConsistencyModel). A column another pod
+     * added after this job started is thus applied and written, never taken for one the config removed.
+     */
+    public Applied applied(Connection c, TableConfig given, String run) throws SQLException {
+        Map<String, Existing> target = columns(c, given.targetTable());
+        Map<String, Existing> landing = columns(c, given.landingTable());
+        TableConfig table = current.apply(given);
         if (target.isEmpty() || landing.isEmpty()) {
-            return Report.NONE;
+            return new Applied(table, Report.NONE);
         }
         for (ColumnSpec col : table.typedColumns()) {
             refuseTypeChange(table, table.targetTable(), target.get(col.column()), col);
@@ -163,7 +192,23 @@ public final class SchemaChanges {
             log.printf("columns %s: %s (%,d rows filled, %,d values did not fit their column)%n", table.targetTable(),
                     changes, filled[0], filled[1]);
         }
-        return new Report(changes, filled[0], filled[1]);
+        return new Applied(table, new Report(changes, filled[0], filled[1]));
+    }
+
+    /**
+     * The typed columns of the analytics table that its record holds now but {@code merged} does not write: columns
+     * another run recorded and added (and filled) after this run read the record. Read inside the MERGE's transaction,
+     * after the MERGE: a column added before this listing may have been filled before the MERGE changed rows, which
+     * would keep the fill's value, so the caller rolls back. A column added after it is filled by the statement that
+     * follows its ALTER, over every row; under read committed isolation that statement sees what was committed before
+     * it began ("Transactions", https://docs.snowflake.com/en/sql-reference/transactions), so only a fill that begins
+     * between this listing and this commit can miss this merge's rows (README, "Automatic columns", known limits).
+     */
+    public List<String> addedMeanwhile(Connection c, TableConfig merged) throws SQLException {
+        Map<String, Existing> target = columns(c, merged.targetTable());
+        Set<String> written = merged.typedColumns().stream().map(ColumnSpec::column).collect(Collectors.toSet());
+        return current.apply(merged).typedColumns().stream().map(ColumnSpec::column)
+                .filter(col -> target.containsKey(col) && !written.contains(col)).toList();
     }
 
     /**
@@ -173,6 +218,17 @@ public final class SchemaChanges {
     public static List<Map<String, Sql.Fragment>> mergeColumns(TableConfig table) {
         return table.typedColumns().stream()
                 .map(c -> Map.<String, Sql.Fragment>of("column", Sql.ident(c.column()), "from_item", itemValue(c)))
+                .toList();
+    }
+
+    /**
+     * The typed columns other than the keys (a key is in every row's files) as count_merge_misfits.sql takes them:
+     * {@code column}, {@code attribute} and {@code from_item} (as {@link #mergeColumns}).
+     */
+    public static List<Map<String, Sql.Fragment>> misfitColumns(TableConfig table) {
+        return table.columns().stream()
+                .map(c -> Map.<String, Sql.Fragment>of("column", Sql.ident(c.column()),
+                        "attribute", Sql.literal(c.attribute()), "from_item", itemValue(c)))
                 .toList();
     }
 

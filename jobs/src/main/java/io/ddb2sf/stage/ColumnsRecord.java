@@ -94,15 +94,42 @@ public final class ColumnsRecord {
         this.betweenReadAndWrite = betweenReadAndWrite;
     }
 
-    /** The table with its declared columns followed by its automatic ones; unchanged for a table without auto. */
+    /**
+     * The table with its declared columns followed by its automatic ones; unchanged for a table without auto. A table
+     * resolved before may be passed again: the columns it already has are kept, the ones recorded since are added.
+     */
     public Resolved resolve(TableConfig table) {
         if (table.auto() == null) {
             return new Resolved(table, 0);
         }
         Columns current = read(table).map(JsonStore.Stored::value).orElse(empty(table));
+        return new Resolved(with(table, current.columns()), current.version());
+    }
+
+    /**
+     * The table with the automatic columns of record version {@code version} (0: none), which a partition written with
+     * that version was written with: the record only grows, so they are the columns added by version {@code version}
+     * or before. {@code table} is the table as configured.
+     */
+    public Resolved resolveAt(TableConfig table, int version) {
+        if (table.auto() == null) {
+            return new Resolved(table, 0);
+        }
+        Columns current = version == 0 ? empty(table) : read(table).map(JsonStore.Stored::value).orElse(empty(table));
+        if (current.version() < version) {
+            throw new JobException(ErrorCode.STAGE_INVALID, "the columns record " + keys.columnsRecord(table.name())
+                    + " is at version " + current.version() + " but a partition was written with version " + version
+                    + "; " + REMEDY);
+        }
+        return new Resolved(with(table, current.columns().stream().filter(c -> c.since() <= version).toList()), version);
+    }
+
+    private static TableConfig with(TableConfig table, List<Column> automatic) {
         List<ColumnSpec> typed = new ArrayList<>(table.columns());
-        current.columns().forEach(c -> typed.add(c.spec()));
-        return new Resolved(table.withColumns(typed), current.version());
+        Set<String> present = new HashSet<>();
+        typed.forEach(c -> present.add(c.column()));
+        automatic.stream().filter(c -> !present.contains(c.column())).forEach(c -> typed.add(c.spec()));
+        return table.withColumns(typed);
     }
 
     /**

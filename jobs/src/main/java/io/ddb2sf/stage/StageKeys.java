@@ -52,6 +52,11 @@ public final class StageKeys {
         return partitionPrefix(p) + "_export.json";
     }
 
+    /** The columns record version a backfill of a {@code columns: auto} table writes all its parts with. */
+    public String backfillColumns(Partition p) {
+        return partitionPrefix(p) + "_columns_version.json";
+    }
+
     /** The record of a {@code columns: auto} table's automatic columns (stage/ColumnsRecord). */
     public String columnsRecord(String table) {
         return prefix + table + "/_columns.json";

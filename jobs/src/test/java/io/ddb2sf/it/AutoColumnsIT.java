@@ -3,9 +3,21 @@ package io.ddb2sf.it;
 import static io.ddb2sf.it.Fixtures.n;
 import static io.ddb2sf.it.Fixtures.s;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ddb2sf.Json;
+import io.ddb2sf.cli.Wiring;
+import io.ddb2sf.config.PipelineConfig;
+import io.ddb2sf.export.ExportJob;
+import io.ddb2sf.merge.MergeJob;
+import io.ddb2sf.merge.MergeSummary;
+import io.ddb2sf.snowflake.Ledger;
+import io.ddb2sf.snowflake.Migrator;
+import io.ddb2sf.snowflake.SnowflakeConnections;
+import io.ddb2sf.stage.BackfillPartition;
+import io.ddb2sf.stage.HourPartition;
+import java.time.Clock;
 import io.ddb2sf.config.ColumnSpec;
 import io.ddb2sf.config.ConfigLoader;
 import io.ddb2sf.config.TableConfig;
@@ -59,6 +71,14 @@ class AutoColumnsIT {
                 - {attribute: sk, type: N}
               deletes: hard
               columns: {auto: true, exclude: [secret]}
+            """;
+
+    private static final String DECLARED = """
+            - name: %s
+              keys:
+                - {attribute: pk, type: S}
+                - {attribute: sk, type: N}
+              deletes: hard
             """;
 
     private final LocalStack stack = LocalStack.fromEnvironment();
@@ -165,6 +185,256 @@ class AutoColumnsIT {
         }
     }
 
+    /**
+     * Attributes only a backfill sees become columns: each process proposes what its segment saw before the segment
+     * records its end (a resumed run does not read those items again), and every process writes with the record
+     * version the first one pinned, though the record grows in between (here another writer adds a column between the
+     * two processes), so the parts share one schema and the manifest names the version they were written with.
+     */
+    @Test
+    void shouldTurnAttributesOnlyABackfillSawIntoColumns() throws Exception {
+        t = stack.newTable("autobf", "hard");
+        Fixtures.createTable(ddb(), t.name());
+        auto = cli(AUTO);
+        JsonStore json = new JsonStore(new StageStore(stack.s3(), LocalStack.BUCKET), Json.mapper());
+        StageKeys keys = new StageKeys(t.prefix());
+        for (int i = 0; i < 40; i++) {
+            Map<String, AttributeValue> item = new HashMap<>(Fixtures.key("item-" + i, String.valueOf(i)));
+            item.put("legacy", s("old " + i));
+            item.put("weight", n(i + ".25"));
+            item.put("active", AttributeValue.fromBool(i % 3 == 0));
+            put(item);
+        }
+        String snapshot = new BackfillPartition(t.name(), Instant.now()).snapshotId();
+        Cli.Result first = backfill(snapshot, "0");
+        assertThat(first.summary().get("manifestWritten").asBoolean()).isFalse();
+        assertThat(first.stderr()).contains("writes the automatic columns of record version 0");
+        int afterFirst = recordVersion(json, keys);
+        assertThat(afterFirst).as("the first process recorded what its segment saw").isPositive();
+        // Meanwhile another writer (an hourly export) adds a column.
+        int other = new ColumnsRecord(json, keys, System.err).propose(config(auto), seen(Map.of("other", s("x"))));
+        assertThat(other).isEqualTo(afterFirst + 1);
+        Cli.Result second = backfill(snapshot, "1");
+        assertThat(second.summary().get("manifestWritten").asBoolean()).isTrue();
+
+        Map<String, Long> misfits = new HashMap<>();
+        for (String job : List.of("stage-validate", "copy-load", "merge-apply")) {
+            Cli.Result r = auto.exec(List.of(job, "--table", t.name(), "--backfill", snapshot, "--config",
+                    auto.config().toString()));
+            assertThat(r.exitCode()).as(job + ": " + r.stderr()).isZero();
+            if (job.equals("merge-apply")) {
+                misfits.put(job, r.summary().get("itemMisfits").asLong());
+            }
+        }
+        assertThat(manifestVersions()).as("written with the version pinned before any was recorded").containsExactly(0);
+        assertThat(columns(json, keys)).hasSize(4).anyMatch(c -> c.contains(" legacy LEGACY VARCHAR "))
+                .anyMatch(c -> c.contains(" weight WEIGHT NUMBER(38,2) ")).anyMatch(c -> c.contains(" active ACTIVE BOOLEAN "))
+                .anyMatch(c -> c.contains(" other OTHER VARCHAR "));
+        assertThat(misfits.get("merge-apply")).isZero();
+        try (Connection c = stack.snowflake(t.schema())) {
+            assertTyped(c, resolved(auto, json, keys));
+            assertThat(Snapshots.diff(Snapshots.source(ddb(), t.name()), Snapshots.target(c, t.target()))).isEmpty();
+        }
+    }
+
+    /**
+     * A merge-apply that resolved the table before another pod recorded a column (and a copy-load added it to
+     * Snowflake and filled it) neither records that column REMOVED nor leaves it out of its MERGE: it reads the record
+     * again once Snowflake's columns are listed. The MERGE types the column's value from _ITEM for the partition staged
+     * before the column existed, and counts the values that do not fit (a string in a number column).
+     */
+    @Test
+    void shouldNotTakeAColumnRecordedMeanwhileForARemovedOneAndCountItsMisfits() throws Exception {
+        t = stack.newTable("autorace", "hard");
+        Fixtures.createTable(ddb(), t.name());
+        Instant base = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(5));
+        hour = new Instant[] {base, base.plusSeconds(3600)};
+        auto = cli(AUTO);
+        JsonStore json = new JsonStore(new StageStore(stack.s3(), LocalStack.BUCKET), Json.mapper());
+        StageKeys keys = new StageKeys(t.prefix());
+        try (var streams = stack.streams(); Connection c = stack.snowflake(t.schema())) {
+            hours = new SimulatedHours(streams);
+            arn = ddb().describeTable(b -> b.tableName(t.name())).table().latestStreamArn();
+            for (int i = 0; i < 6; i++) {
+                Map<String, AttributeValue> item = new HashMap<>(Fixtures.key("item-" + i, String.valueOf(i)));
+                item.put("name", s("name " + i));
+                put(item);
+            }
+            exportHour(0);
+            runJobs(0, auto);
+            // This merge-apply resolves the table now: NAME only.
+            TableConfig old = resolved(auto, json, keys);
+            assertThat(old.columns()).extracting(ColumnSpec::column).containsExactly("NAME");
+
+            // Hour 1 brings amount (a number; one item holds a string): the export records AMOUNT, copy-load adds it.
+            for (int i = 0; i < 4; i++) {
+                update(i, "SET amount = :a", Map.of(":a", i == 3 ? s("lots") : n(i + ".5")));
+            }
+            exportHour(1);
+            assertThat(columns(json, keys)).contains("2: amount AMOUNT NUMBER(38,1) 2");
+            Cli.Result load = auto.run("copy-load", t.name(), hour[1].toString(), hour[1].plusSeconds(3600).toString());
+            assertThat(load.exitCode()).as(load.stderr()).isZero();
+            assertThat(changes(c)).contains("AMOUNT ADDED", "AMOUNT FILLED");
+
+            MergeSummary merged = mergeJob(old, json, keys).run(new HourPartition(t.name(), hour[1], hour[1].plusSeconds(3600)));
+            assertThat(changes(c)).as("AMOUNT is in the record: never REMOVED").doesNotContain("AMOUNT REMOVED")
+                    .containsExactly("NAME BASELINE", "AMOUNT ADDED", "AMOUNT FILLED");
+            assertThat(merged.itemMisfits()).as("item-3's amount is a string: NULL in AMOUNT, counted").isEqualTo(1);
+            TableConfig now = resolved(auto, json, keys);
+            assertTyped(c, now);
+            try (PreparedStatement ps = c.prepareStatement("SELECT \"AMOUNT\" FROM \"" + t.target()
+                    + "\" WHERE \"_KEY\" = '[\"item-1\",\"1\"]'"); ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getBigDecimal(1)).as("typed from _ITEM by the MERGE").isEqualByComparingTo("1.5");
+            }
+        }
+    }
+
+    /**
+     * The narrower race: another run records a column and adds and fills it after this merge-apply read the record
+     * but before its MERGE. The MERGE does not write the column, so the rows it changes would keep the fill's (older)
+     * value: after the MERGE, inside its transaction, the job lists the table's columns again, finds the column, and
+     * rolls back with an error saying to rerun; the rerun merges it.
+     */
+    @Test
+    void shouldRollBackAMergeWhenAColumnWasAddedBetweenItsReadOfTheRecordAndItsMerge() throws Exception {
+        t = stack.newTable("autowindow", "hard");
+        Fixtures.createTable(ddb(), t.name());
+        Instant base = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(5));
+        hour = new Instant[] {base, base.plusSeconds(3600)};
+        auto = cli(AUTO);
+        JsonStore json = new JsonStore(new StageStore(stack.s3(), LocalStack.BUCKET), Json.mapper());
+        StageKeys keys = new StageKeys(t.prefix());
+        try (var streams = stack.streams(); Connection c = stack.snowflake(t.schema())) {
+            hours = new SimulatedHours(streams);
+            arn = ddb().describeTable(b -> b.tableName(t.name())).table().latestStreamArn();
+            for (int i = 0; i < 4; i++) {
+                Map<String, AttributeValue> item = new HashMap<>(Fixtures.key("item-" + i, String.valueOf(i)));
+                item.put("name", s("name " + i));
+                put(item);
+            }
+            exportHour(0);
+            runJobs(0, auto);
+            TableConfig old = resolved(auto, json, keys);
+            for (int i = 0; i < 4; i++) {
+                update(i, "SET amount = :a", Map.of(":a", n(i + ".5")));
+            }
+            // Hour 1 records AMOUNT; it is loaded by a job that read the record before (AMOUNT not in Snowflake yet).
+            exportHour(1);
+            HourPartition p1 = new HourPartition(t.name(), hour[1], hour[1].plusSeconds(3600));
+            loadJob(old).run(p1);
+            assertThat(TypedColumns.columnTypes(c, t)).doesNotContainKey("AMOUNT");
+
+            // The merge reads the record (as before AMOUNT: the other run's write comes right after its read), then
+            // the other run adds and fills AMOUNT (a copy-load of hour 0), then the merge runs its MERGE.
+            AtomicInteger reads = new AtomicInteger();
+            ColumnsRecord record = new ColumnsRecord(json, keys, System.err);
+            java.util.function.UnaryOperator<TableConfig> current = table -> {
+                if (reads.incrementAndGet() == 1) {
+                    Cli.Result other = auto.run("copy-load", t.name(), hour[0].toString(), hour[0].plusSeconds(3600).toString());
+                    assertThat(other.exitCode()).as(other.stderr()).isZero();
+                    return table;
+                }
+                return record.resolve(table).table();
+            };
+            MergeJob merge = mergeJob(old, current);
+            assertThatThrownBy(() -> merge.run(p1)).hasMessageContaining("columns [AMOUNT] of " + t.target()
+                    + " were added by another run while " + p1 + " was merged").hasMessageContaining("rerun merge-apply");
+            assertThat(changes(c)).contains("AMOUNT ADDED", "AMOUNT FILLED").doesNotContain("AMOUNT REMOVED");
+
+            Cli.Result rerun = auto.run("merge-apply", t.name(), hour[1].toString(), hour[1].plusSeconds(3600).toString());
+            assertThat(rerun.exitCode()).as(rerun.stderr()).isZero();
+            assertThat(rerun.summary().get("alreadyMerged").asBoolean()).isFalse();
+            assertTyped(c, resolved(auto, json, keys));
+        }
+    }
+
+    /**
+     * Two export-increment runs of one table at the same time, each bringing an attribute the record lacks: a rerun of
+     * an hour exported before the table was switched to columns: auto (it writes the same bytes, and now records what it
+     * saw), and the next new hour. Both read the same record version before either writes; one conditional write loses
+     * and is retried on top of the other. Both attributes are recorded, each manifest names the version its files were
+     * written with, and after load and merge every row has every column right.
+     */
+    @Test
+    void shouldRecordBothAttributesWhenTwoExportsOfTheTableOverlap() throws Exception {
+        t = stack.newTable("autopods", "hard");
+        Fixtures.createTable(ddb(), t.name());
+        Instant base = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(5));
+        hour = new Instant[] {base, base.plusSeconds(3600), base.plusSeconds(7200)};
+        Cli declared = cli(DECLARED);
+        auto = cli(AUTO);
+        JsonStore json = new JsonStore(new StageStore(stack.s3(), LocalStack.BUCKET), Json.mapper());
+        StageKeys keys = new StageKeys(t.prefix());
+        try (var streams = stack.streams(); Connection c = stack.snowflake(t.schema())) {
+            hours = new SimulatedHours(streams);
+            arn = ddb().describeTable(b -> b.tableName(t.name())).table().latestStreamArn();
+            // Hour 0, before columns: auto: alpha stays in _ITEM.
+            for (int i = 0; i < 5; i++) {
+                Map<String, AttributeValue> item = new HashMap<>(Fixtures.key("item-" + i, String.valueOf(i)));
+                item.put("alpha", s("a" + i));
+                put(item);
+            }
+            export(0, declared, null);
+            runJobs(0, declared);
+            String hour0Manifest = manifestBytes(0);
+            // Hour 1, with columns: auto: gamma becomes version 1.
+            for (int i = 5; i < 8; i++) {
+                Map<String, AttributeValue> item = new HashMap<>(Fixtures.key("item-" + i, String.valueOf(i)));
+                item.put("gamma", n(String.valueOf(i)));
+                put(item);
+            }
+            export(1, auto, null);
+            assertThat(recordVersion(json, keys)).isEqualTo(1);
+            // Hour 2 brings beta; its records are dated before the two exports start.
+            for (int i = 8; i < 11; i++) {
+                Map<String, AttributeValue> item = new HashMap<>(Fixtures.key("item-" + i, String.valueOf(i)));
+                item.put("beta", s("b" + i));
+                put(item);
+            }
+            hours.date(arn, hour[2].plus(Duration.ofMinutes(5)), hour[2].plus(Duration.ofMinutes(50)));
+
+            // The rerun of hour 0 (sees alpha) and the new hour 2 (sees beta) at once: each, after its proposal's read
+            // of the record, waits for the other's, so both read version 1 before either writes.
+            CyclicBarrier bothRead = new CyclicBarrier(2);
+            AtomicInteger reads = new AtomicInteger();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            PrintStream log = new PrintStream(out, true, StandardCharsets.UTF_8);
+            Runnable hook = () -> {
+                if (reads.incrementAndGet() <= 2) {
+                    try {
+                        bothRead.await(60, TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        throw new IllegalStateException("the two exports did not overlap", e);
+                    }
+                }
+            };
+            ExecutorService pods = Executors.newFixedThreadPool(2);
+            Future<ExportSummary> rerun = pods.submit(() -> export(0, auto, new ColumnsRecord(json, keys, log, hook)));
+            Future<ExportSummary> next = pods.submit(() -> export(2, auto, new ColumnsRecord(json, keys, log, hook)));
+            pods.shutdown();
+            assertThat(rerun.get(3, TimeUnit.MINUTES).mode()).isEqualTo("rerun");
+            assertThat(next.get(3, TimeUnit.MINUTES).mode()).isEqualTo("new");
+            assertThat(bothRead.isBroken()).isFalse();
+            assertThat(reads.get()).as("two first reads and one reread").isEqualTo(3);
+            String logged = out.toString(StandardCharsets.UTF_8);
+            System.err.print(logged);
+            assertThat(logged).contains("version 2 was written by another run meanwhile; rereading")
+                    .contains("version 2 adds").contains("version 3 adds");
+            assertThat(columns(json, keys)).hasSize(3).allMatch(col -> col.startsWith("3: "))
+                    .anyMatch(col -> col.contains(" alpha ALPHA VARCHAR ")).anyMatch(col -> col.contains(" beta BETA VARCHAR "))
+                    .anyMatch(col -> col.contains(" gamma GAMMA NUMBER(38,0) 1"));
+            assertThat(manifestBytes(0)).as("the rerun wrote hour 0's manifest as it was").isEqualTo(hour0Manifest);
+            assertThat(manifestVersions()).as("hour 1 written with version 0, hour 2 with version 1").containsExactly(0, 1);
+
+            for (int h = 0; h < 3; h++) {
+                runJobs(h, auto);
+            }
+            assertTyped(c, resolved(auto, json, keys));
+            assertThat(Snapshots.diff(Snapshots.source(ddb(), t.name()), Snapshots.target(c, t.target()))).isEmpty();
+        }
+    }
+
     /** Item i: scalars of each type under awkward names, an excluded attribute, and a set (stays in _ITEM only). */
     private static Map<String, AttributeValue> item(int i) {
         Map<String, AttributeValue> item = new HashMap<>(Fixtures.key("item-" + i, String.valueOf(i)));
@@ -224,6 +494,60 @@ class AutoColumnsIT {
         return summary;
     }
 
+    /**
+     * export-increment of hour {@code h} in this process, with {@code cli}'s config, recording automatic columns
+     * through {@code columns} (null: as the job does itself); hour h's new records are dated first.
+     */
+    private ExportSummary export(int h, Cli cli, ColumnsRecord columns) {
+        if (columns == null) {
+            hours.date(arn, hour[h].plus(Duration.ofMinutes(5)), hour[h].plus(Duration.ofMinutes(50)));
+        }
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.keySet().removeIf(k -> k.startsWith("DDB2SF_"));
+        PipelineConfig config = new ConfigLoader(env).load(cli.config());
+        try (Wiring wiring = new Wiring(config, System.err, real -> hours.view(real, new Random(h), 0))) {
+            ExportJob job = wiring.exportJob(config.table(t.name()));
+            return (columns == null ? job : job.withColumnsRecord(columns))
+                    .run(new HourPartition(t.name(), hour[h], hour[h].plusSeconds(3600)));
+        }
+    }
+
+    private Cli.Result backfill(String snapshot, String segments) {
+        Cli.Result r = auto.exec(List.of("backfill", "--table", t.name(), "--backfill", snapshot, "--total-segments", "2",
+                "--segment", segments, "--rcu-budget", "100000", "--config", auto.config().toString()));
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        return r;
+    }
+
+    /** merge-apply in this process, for a table resolved earlier; it reads the record again as Wiring's does. */
+    private MergeJob mergeJob(TableConfig resolvedEarlier, JsonStore json, StageKeys keys) {
+        return mergeJob(resolvedEarlier, table -> new ColumnsRecord(json, keys, System.err).resolve(table).table());
+    }
+
+    private MergeJob mergeJob(TableConfig resolvedEarlier, java.util.function.UnaryOperator<TableConfig> current) {
+        PipelineConfig config = inProcessConfig();
+        return new MergeJob(resolvedEarlier, config.aws().streamTimestampPrecision(),
+                new SnowflakeConnections(config.snowflake()), Migrator.fromClasspath(), new Ledger(), Clock.systemUTC(),
+                System.err, current);
+    }
+
+    /** copy-load in this process, for a table resolved earlier, not reading the record again. */
+    private io.ddb2sf.load.LoadJob loadJob(TableConfig resolvedEarlier) {
+        PipelineConfig config = inProcessConfig();
+        return new io.ddb2sf.load.LoadJob(resolvedEarlier, new StageKeys(t.prefix()),
+                new io.ddb2sf.stage.ManifestStore(new StageStore(stack.s3(), LocalStack.BUCKET), new StageKeys(t.prefix()),
+                        Json.mapper()), new io.ddb2sf.snowflake.WarehouseTables(config.snowflake()),
+                new SnowflakeConnections(config.snowflake()), Migrator.fromClasspath(), new Ledger(), Clock.systemUTC(),
+                System.err);
+    }
+
+    /** The auto config as the jar reads it (without the test's own DDB2SF_ settings). */
+    private PipelineConfig inProcessConfig() {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.keySet().removeIf(k -> k.startsWith("DDB2SF_"));
+        return new ConfigLoader(env).load(auto.config());
+    }
+
     private void runJobs(int h, Cli cli) {
         for (String job : List.of("stage-validate", "copy-load", "merge-apply")) {
             Cli.Result r = cli.run(job, t.name(), hour[h].toString(), hour[h].plusSeconds(3600).toString());
@@ -248,13 +572,40 @@ class AutoColumnsIT {
                 + new ColumnSpec(c.attribute(), c.column(), c.type(), c.scale()).sqlType() + " " + c.since()).toList();
     }
 
-    /** The columns version each hour's manifest records, in hour order. */
+    private int recordVersion(JsonStore json, StageKeys keys) {
+        return json.read(keys.columnsRecord(t.name()), ColumnsRecord.Columns.class, "columns record", "")
+                .map(r -> r.value().version()).orElse(0);
+    }
+
+    private String manifestBytes(int h) {
+        String key = new StageKeys(t.prefix()).manifest(new HourPartition(t.name(), hour[h], hour[h].plusSeconds(3600)));
+        return stack.s3().getObjectAsBytes(b -> b.bucket(LocalStack.BUCKET).key(key)).asUtf8String();
+    }
+
+    /** The recorded column changes of the table, as "COLUMN CHANGE". */
+    private List<String> changes(Connection c) throws Exception {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT \"COLUMN_NAME\", \"CHANGE\" FROM \"DDB2SF_COLUMN_CHANGES\""
+                + " WHERE \"TABLE_NAME\" = ? ORDER BY \"CHANGED_AT\"")) {
+            ps.setString(1, t.target());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1) + " " + rs.getString(2));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The columns version each manifest records (those that record one), in key order. */
     private List<Integer> manifestVersions() throws Exception {
         List<Integer> versions = new ArrayList<>();
         for (S3Object o : stack.s3().listObjectsV2Paginator(b -> b.bucket(LocalStack.BUCKET).prefix(t.prefix() + "/")).contents()) {
             if (o.key().endsWith("/_manifest.json")) {
                 JsonNode m = Json.mapper().readTree(stack.s3().getObjectAsBytes(b -> b.bucket(LocalStack.BUCKET).key(o.key())).asByteArray());
-                versions.add(m.get("columnsVersion").asInt());
+                if (m.has("columnsVersion")) {
+                    versions.add(m.get("columnsVersion").asInt());
+                }
             }
         }
         return versions;

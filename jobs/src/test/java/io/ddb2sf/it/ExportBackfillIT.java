@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ddb2sf.ErrorCode;
 import io.ddb2sf.JobException;
+import io.ddb2sf.Json;
 import io.ddb2sf.backfill.BackfillSummary;
 import io.ddb2sf.backfill.ExportBackfill;
 import io.ddb2sf.cli.Wiring;
@@ -273,12 +274,68 @@ class ExportBackfillIT {
         }
     }
 
+    /**
+     * columns: auto: the attributes only the export backfill saw become columns (recorded before each data file's state),
+     * the manifest names the record version its parts were written with, and load and merge type them from _ITEM.
+     */
+    @Test
+    void shouldTurnAttributesOnlyAnExportBackfillSawIntoColumns() throws Exception {
+        LocalStack.TestTable t = stack.newTable("exportauto", "hard");
+        java.nio.file.Path auto = stack.writeConfig(t.prefix(), t.schema(), """
+                - name: %s
+                  keys:
+                    - {attribute: pk, type: S}
+                    - {attribute: sk, type: N}
+                  deletes: hard
+                  columns: auto
+                """.formatted(t.name()));
+        Cli cli = new Cli(auto, stack.environment());
+        try (DynamoDbClient ddb = stack.dynamodb(); DynamoDbStreamsClient streams = stack.streams(); S3Client s3 = stack.s3()) {
+            Fixtures.createTable(ddb, t.name());
+            for (int i = 0; i < 6; i++) {
+                Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue> item =
+                        new java.util.HashMap<>(Fixtures.key("e-" + i, String.valueOf(i)));
+                item.put("colour", Fixtures.s("c" + i));
+                item.put("cost", Fixtures.n(i + ".75"));
+                Fixtures.put(ddb, t.name(), item);
+            }
+            ExportingDynamoDb api = new ExportingDynamoDb(ddb, streams, s3, 2);
+            BackfillPartition p = new BackfillPartition(t.name(), Instant.now().minusSeconds(30));
+            BackfillSummary done = run(t, auto, api, new PodLog(null), new ExportBackfill.Plan(t.name(), Optional.of(p),
+                    Optional.empty(), List.of(0), 1, false));
+            assertThat(done.manifestWritten()).isTrue();
+            String record = s3.getObjectAsBytes(b -> b.bucket(LocalStack.BUCKET).key(t.prefix() + "/" + t.name()
+                    + "/_columns.json")).asUtf8String();
+            assertThat(record).contains("\"COLOUR\"").contains("\"COST\"");
+            String manifest = s3.getObjectAsBytes(b -> b.bucket(LocalStack.BUCKET).key(t.prefix() + "/" + p.id()
+                    + "/_manifest.json")).asUtf8String();
+            assertThat(Json.mapper().readTree(manifest).get("columnsVersion").asInt()).isZero();
+            for (String job : List.of("stage-validate", "copy-load", "merge-apply")) {
+                Cli.Result r = cli.exec(List.of(job, "--table", t.name(), "--backfill", p.snapshotId(), "--config",
+                        auto.toString()));
+                assertThat(r.exitCode()).as(job + ": " + r.stderr()).isZero();
+            }
+            try (Connection c = stack.snowflake(t.schema());
+                 var rs = c.createStatement().executeQuery("SELECT \"COLOUR\", \"COST\" FROM \"" + t.target()
+                         + "\" WHERE \"_KEY\" = '[\"e-4\",\"4\"]'")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("c4");
+                assertThat(rs.getBigDecimal(2)).isEqualByComparingTo("4.75");
+            }
+        }
+    }
+
     private static ExportBackfill.Plan plan(LocalStack.TestTable t, Optional<BackfillPartition> snapshot, Optional<String> arn, int pod) {
         return new ExportBackfill.Plan(t.name(), snapshot, arn, List.of(pod), 2, true);
     }
 
     private static BackfillSummary run(LocalStack.TestTable t, ExportingDynamoDb api, PodLog log, ExportBackfill.Plan plan) {
-        PipelineConfig config = new ConfigLoader(System.getenv()).load(t.cli().config());
+        return run(t, t.cli().config(), api, log, plan);
+    }
+
+    private static BackfillSummary run(LocalStack.TestTable t, java.nio.file.Path configFile, ExportingDynamoDb api,
+                                       PodLog log, ExportBackfill.Plan plan) {
+        PipelineConfig config = new ConfigLoader(System.getenv()).load(configFile);
         try (Wiring wiring = new Wiring(config, new PrintStream(log, true, StandardCharsets.UTF_8), UnaryOperator.identity(),
                 real -> api)) {
             return wiring.exportBackfill(config.table(t.name()), Duration.ofMillis(100), Duration.ofMinutes(1)).run(plan);

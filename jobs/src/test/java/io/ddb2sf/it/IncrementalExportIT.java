@@ -253,6 +253,56 @@ class IncrementalExportIT {
         }
     }
 
+    /**
+     * columns: auto with source: incremental-export: the attributes an hour's incremental export brings are recorded
+     * before its manifest, which names the record version its parts were written with; load and merge type them.
+     */
+    @Test
+    void shouldTurnAttributesAnIncrementalExportBringsIntoColumns() throws Exception {
+        LocalStack.TestTable t = stack.newTable("incexport_auto", "hard");
+        Instant last = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(1));
+        HourPartition p = new HourPartition(t.name(), last, last.plus(Duration.ofHours(1)));
+        try (DynamoDbClient ddb = stack.dynamodb(); DynamoDbStreamsClient streams = stack.streams(); S3Client s3 = stack.s3()) {
+            Fixtures.createTable(ddb, t.name());
+            String arn = ddb.describeTable(r -> r.tableName(t.name())).table().latestStreamArn();
+            SimulatedHours hours = new SimulatedHours(streams);
+            ExportingDynamoDb api = new ExportingDynamoDb(ddb, hours.view(streams, new Random(3), 0), s3, 1);
+            Path auto = stack.writeConfig(t.prefix(), t.schema(), """
+                    - name: %s
+                      keys:
+                        - {attribute: pk, type: S}
+                        - {attribute: sk, type: N}
+                      deletes: hard
+                      columns: auto
+                      source: incremental-export
+                    """.formatted(t.name()));
+            for (int i = 0; i < 5; i++) {
+                Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue> item =
+                        new java.util.HashMap<>(Fixtures.key("i-" + i, String.valueOf(i)));
+                item.put("shade", Fixtures.s("s" + i));
+                Fixtures.put(ddb, t.name(), item);
+            }
+            hours.date(arn, p.start().plusSeconds(60), p.end().minusSeconds(60));
+            assertThat(exportHour(auto, api, p).inserts()).isEqualTo(5);
+            assertThat(s3.getObjectAsBytes(b -> b.bucket(LocalStack.BUCKET).key(t.prefix() + "/" + t.name()
+                    + "/_columns.json")).asUtf8String()).contains("\"SHADE\"");
+            String manifest = s3.getObjectAsBytes(b -> b.bucket(LocalStack.BUCKET).key(t.prefix() + "/" + p.id()
+                    + "/_manifest.json")).asUtf8String();
+            assertThat(Json.mapper().readTree(manifest).get("columnsVersion").asInt()).isZero();
+            Cli cli = new Cli(auto, stack.environment());
+            for (String job : List.of("stage-validate", "copy-load", "merge-apply")) {
+                Cli.Result r = cli.run(job, t.name(), p.start().toString(), p.end().toString());
+                assertThat(r.exitCode()).as(job + ": " + r.stderr()).isZero();
+            }
+            try (Connection c = stack.snowflake(t.schema());
+                 var rs = c.createStatement().executeQuery("SELECT \"SHADE\" FROM \"" + t.target()
+                         + "\" WHERE \"_KEY\" = '[\"i-3\",\"3\"]'")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("s3");
+            }
+        }
+    }
+
     private static ExportSummary exportHour(Path config, ExportingDynamoDb api, HourPartition p) {
         PipelineConfig loaded = new ConfigLoader(System.getenv()).load(config);
         try (Wiring wiring = new Wiring(loaded, System.err, UnaryOperator.identity(), real -> api)) {

@@ -36,6 +36,27 @@ class ColumnsRecordTest {
     }
 
     @Test
+    void shouldResolveTheColumnsOfAnEarlierVersionAndAddOnlyNewOnesToAResolvedTable() {
+        ColumnsRecord record = new ColumnsRecord(new JsonStore(new StageStore(new InMemoryS3(), "bucket"),
+                io.ddb2sf.Json.mapper()), new StageKeys("p"), System.err);
+        ColumnsRecord.Discovery first = new ColumnsRecord.Discovery();
+        first.see(row(Map.of("pk", s("a"), "name", s("x"))));
+        assertThat(record.propose(TABLE, first)).isEqualTo(1);
+        TableConfig v1 = record.resolve(TABLE).table();
+        ColumnsRecord.Discovery second = new ColumnsRecord.Discovery();
+        second.see(row(Map.of("pk", s("b"), "size", n("2"))));
+        assertThat(record.propose(TABLE, second)).isEqualTo(2);
+
+        assertThat(record.resolveAt(TABLE, 0).table().columns()).isEmpty();
+        assertThat(record.resolveAt(TABLE, 1).table().columns()).extracting(ColumnSpec::column).containsExactly("NAME");
+        assertThat(record.resolveAt(TABLE, 2).table().columns()).extracting(ColumnSpec::column).containsExactly("NAME", "SIZE");
+        assertThat(record.resolve(v1).table().columns()).as("a resolved table gains what was recorded since, once")
+                .extracting(ColumnSpec::column).containsExactly("NAME", "SIZE");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> record.resolveAt(TABLE, 3))
+                .hasMessageContaining("is at version 2 but a partition was written with version 3");
+    }
+
+    @Test
     void shouldAddSeenAttributesByFirstTypeWithinExcludeAndLimit() {
         ColumnsRecord.Discovery seen = new ColumnsRecord.Discovery();
         seen.see(row(Map.of("pk", s("a"), "price", n("1.5"), "Price", s("x"), "qty", n("3"), "secret", s("no"),
