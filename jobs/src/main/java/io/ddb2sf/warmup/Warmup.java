@@ -1,0 +1,178 @@
+package io.ddb2sf.warmup;
+
+import io.ddb2sf.Json;
+import io.ddb2sf.config.ConfigLoader;
+import io.ddb2sf.config.PipelineConfig;
+import io.ddb2sf.config.TableConfig;
+import io.ddb2sf.cli.Wiring;
+import io.ddb2sf.export.ExportSummary;
+import io.ddb2sf.snowflake.Migrator;
+import io.ddb2sf.snowflake.SqlTemplate;
+import io.ddb2sf.stage.HourPartition;
+import io.ddb2sf.stage.ScratchDir;
+import io.ddb2sf.validate.ValidateSummary;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.jar.JarEntry;
+import java.util.jar.JarInputStream;
+
+/**
+ * The training run of the start-up cache (the image's AOT cache, docker/aot.Dockerfile): the jobs' start-up paths,
+ * offline. It loads and validates a config, runs a real export-increment of one hour (four changes of every
+ * attribute type, through the real SDK clients, Parquet part writer, manifest and checkpoint) and its
+ * stage-validate against {@link LoopbackAws} on a loopback port, then loads the Snowflake driver, the SQL templates
+ * and the migrations (copy-load and merge-apply need a warehouse, which a build has not). Touches no network and no
+ * files outside a temporary folder.
+ *
+ * <p>What the cache holds is what this run loaded, linked and profiled (JEP 483, JEP 515), so what it leaves out a
+ * real job loads at run time as before: a job is never wrong for it, only slower. bench/startup compares a cache
+ * trained here with one trained by a real job.
+ */
+public final class Warmup {
+    static final String TABLE = "warmup_orders";
+    static final Instant HOUR = Instant.parse("2026-01-01T00:00:00Z");
+    private static final String STREAM = "arn:aws:dynamodb:us-east-1:000000000000:table/" + TABLE + "/stream/2026-01-01T00:00:00.000";
+
+    private final PrintStream log;
+
+    public Warmup(PrintStream log) {
+        this.log = log;
+    }
+
+    /** Runs the training workload; the summary is what it did, for the build log. */
+    public Map<String, Object> run() {
+        try (ScratchDir dir = ScratchDir.create("ddb2sf-warmup");
+             LoopbackAws aws = new LoopbackAws(dynamodbAnswers())) {
+            // The default credentials chain, as in a pod, finds these first and asks no metadata service.
+            System.setProperty("aws.accessKeyId", "warmup");
+            System.setProperty("aws.secretAccessKey", "warmup");
+            PipelineConfig config = new ConfigLoader(Map.of()).load(writeConfig(dir.path(), aws.endpoint()));
+            TableConfig table = config.table(TABLE);
+            HourPartition hour = new HourPartition(TABLE, HOUR, HOUR.plusSeconds(3600));
+            ExportSummary exported;
+            ValidateSummary validated;
+            try (Wiring wiring = new Wiring(config, log)) {
+                exported = wiring.exportJob(table).run(hour);
+                validated = wiring.validateJob().run(hour);
+            }
+            String exportJson = Json.mapper().writeValueAsString(exported);
+            String validateJson = Json.mapper().writeValueAsString(validated);
+            int templates = loadSqlTemplates();
+            int migrations = Migrator.fromClasspath().migrations().size();
+            Class.forName("net.snowflake.client.jdbc.SnowflakeDriver");
+            return Map.of("export", Json.mapper().readTree(exportJson), "validate", Json.mapper().readTree(validateJson),
+                    "stagedObjects", aws.objectSizes().size(), "sqlTemplates", templates, "migrations", migrations);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException("the Snowflake driver is missing from the class path", e);
+        }
+    }
+
+    private static Path writeConfig(Path dir, URI endpoint) throws IOException {
+        Path file = dir.resolve("ddb2sf.yaml");
+        Files.writeString(file, """
+                aws:
+                  region: us-east-1
+                  dynamodbEndpoint: %1$s
+                  s3Endpoint: %1$s
+                stage:
+                  bucket: ddb2sf-warmup
+                  prefix: ddb2sf
+                snowflake:
+                  url: jdbc:snowflake://127.0.0.1:9/?account=warmup
+                  user: ddb2sf
+                  password: warmup
+                  database: ANALYTICS
+                  schema: DYNAMODB
+                  storageIntegration: WARMUP
+                tables:
+                  - name: %2$s
+                    keys:
+                      - {attribute: order_id, type: S}
+                      - {attribute: line, type: N}
+                    columns:
+                      - {attribute: amount, type: N, scale: 2}
+                      - {attribute: status, type: S}
+                      - {attribute: paid, type: BOOL}
+                      - {attribute: blob, type: B}
+                    deletes: soft
+                """.formatted(endpoint, TABLE), StandardCharsets.UTF_8);
+        return file;
+    }
+
+    /** Every template under sql/templates/ in the jar, loaded and rendered as a job does. */
+    private static int loadSqlTemplates() throws IOException {
+        List<String> names = new ArrayList<>();
+        var source = Warmup.class.getProtectionDomain().getCodeSource();
+        if (source != null && source.getLocation().getPath().endsWith(".jar")) {
+            try (InputStream in = source.getLocation().openStream(); JarInputStream jar = new JarInputStream(in)) {
+                for (JarEntry e; (e = jar.getNextJarEntry()) != null; ) {
+                    String n = e.getName();
+                    if (n.startsWith("sql/templates/") && n.endsWith(".sql")) {
+                        names.add(n.substring("sql/templates/".length(), n.length() - ".sql".length()));
+                    }
+                }
+            }
+        }
+        for (String name : names.isEmpty() ? List.of("copy_partition", "merge_partition", "merge_tombstones") : names) {
+            SqlTemplate.load(name);
+        }
+        return names.size();
+    }
+
+    /** A table with a stream of one open shard: four changes inside the hour, then one after it. */
+    private static Map<String, String> dynamodbAnswers() {
+        String keySchema = """
+                "KeySchema":[{"AttributeName":"order_id","KeyType":"HASH"},{"AttributeName":"line","KeyType":"RANGE"}]""";
+        String table = """
+                {"Table":{"TableName":"%s","TableStatus":"ACTIVE",%s,
+                 "AttributeDefinitions":[{"AttributeName":"order_id","AttributeType":"S"},{"AttributeName":"line","AttributeType":"N"}],
+                 "StreamSpecification":{"StreamEnabled":true,"StreamViewType":"NEW_AND_OLD_IMAGES"},"LatestStreamArn":"%s",
+                 "BillingModeSummary":{"BillingMode":"PAY_PER_REQUEST"},"ItemCount":0,"TableSizeBytes":0,
+                 "CreationDateTime":1767225600}}""".formatted(TABLE, keySchema, STREAM);
+        String stream = """
+                {"StreamDescription":{"StreamArn":"%s","StreamStatus":"ENABLED","StreamViewType":"NEW_AND_OLD_IMAGES",
+                 "TableName":"%s",%s,"CreationRequestDateTime":1767225000,
+                 "Shards":[{"ShardId":"shardId-00000001767225000000-0000aaaa",
+                   "SequenceNumberRange":{"StartingSequenceNumber":"100000000000000000001"}}]}}"""
+                .formatted(STREAM, TABLE, keySchema);
+        String item = """
+                {"order_id":{"S":"o-%1$d"},"line":{"N":"%1$d"},"amount":{"N":"1%1$d.50"},"status":{"S":"paid"},
+                 "paid":{"BOOL":true},"blob":{"B":"AAEC"},"note":{"NULL":true},"tags":{"SS":["a","b"]},
+                 "sizes":{"NS":["1","2.5"]},"bins":{"BS":["AAE="]},"lines":{"L":[{"N":"1E+10"},{"S":"x"}]},
+                 "address":{"M":{"city":{"S":"Zürich"},"zip":{"N":"8001"}}},"big":{"N":"12345678901234567890123456789012345678"}}""";
+        String records = String.join(",",
+                record(1, "INSERT", 600, null, item.formatted(1), null),
+                record(2, "MODIFY", 1200, null, item.formatted(1).replace("\"paid\"}", "\"shipped\"}"), item.formatted(1)),
+                record(3, "REMOVE", 1800, null, null, item.formatted(2)),
+                record(4, "REMOVE", 2400, "{\"Type\":\"Service\",\"PrincipalId\":\"dynamodb.amazonaws.com\"}", null, item.formatted(3)),
+                record(5, "INSERT", 3900, null, item.formatted(4), null));
+        return Map.of(
+                "DescribeTable", table,
+                "DescribeStream", stream,
+                "GetShardIterator", "{\"ShardIterator\":\"warmup-iterator\"}",
+                "GetRecords", "{\"Records\":[" + records + "],\"NextShardIterator\":\"warmup-iterator-2\"}",
+                "DescribeContinuousBackups", "{\"ContinuousBackupsDescription\":{\"ContinuousBackupsStatus\":\"ENABLED\"}}");
+    }
+
+    private static String record(int n, String event, long secondsIntoHour, String identity, String newImage, String oldImage) {
+        String key = "{\"order_id\":{\"S\":\"o-" + n + "\"},\"line\":{\"N\":\"" + n + "\"}}";
+        return "{\"eventID\":\"e" + n + "\",\"eventName\":\"" + event + "\",\"eventVersion\":\"1.1\",\"eventSource\":\"aws:dynamodb\","
+                + "\"awsRegion\":\"us-east-1\"," + (identity == null ? "" : "\"userIdentity\":" + identity + ",")
+                + "\"dynamodb\":{\"ApproximateCreationDateTime\":" + (HOUR.getEpochSecond() + secondsIntoHour)
+                + ",\"Keys\":" + key + (newImage == null ? "" : ",\"NewImage\":" + newImage)
+                + (oldImage == null ? "" : ",\"OldImage\":" + oldImage)
+                + ",\"SequenceNumber\":\"10000000000000000000" + n + "\",\"SizeBytes\":100,\"StreamViewType\":\"NEW_AND_OLD_IMAGES\"}}";
+    }
+}
