@@ -12,19 +12,19 @@ import io.ddb2sf.stage.HourPartition;
 import io.ddb2sf.stage.ScratchDir;
 import io.ddb2sf.validate.ValidateSummary;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.jar.JarEntry;
-import java.util.jar.JarInputStream;
+import java.util.stream.Stream;
 
 /**
  * The training run of the start-up cache (the image's AOT cache, docker/aot.Dockerfile): the jobs' start-up paths,
@@ -61,15 +61,19 @@ public final class Warmup {
             HourPartition hour = new HourPartition(TABLE, HOUR, HOUR.plusSeconds(3600));
             ExportSummary exported;
             ValidateSummary validated;
+            long t0 = System.nanoTime();
             try (Wiring wiring = new Wiring(config, log)) {
                 exported = wiring.exportJob(table).run(hour);
                 validated = wiring.validateJob().run(hour);
             }
+            long jobs = System.nanoTime();
             String exportJson = Json.mapper().writeValueAsString(exported);
             String validateJson = Json.mapper().writeValueAsString(validated);
             int templates = loadSqlTemplates();
             int migrations = Migrator.fromClasspath().migrations().size();
             Class.forName("net.snowflake.client.jdbc.SnowflakeDriver");
+            log.printf("warmup: export and validation %d ms, then the Snowflake side %d ms%n",
+                    (jobs - t0) / 1_000_000, (System.nanoTime() - jobs) / 1_000_000);
             return Map.of("export", Json.mapper().readTree(exportJson), "validate", Json.mapper().readTree(validateJson),
                     "stagedObjects", aws.objectSizes().size(), "sqlTemplates", templates, "migrations", migrations);
         } catch (IOException e) {
@@ -111,24 +115,30 @@ public final class Warmup {
         return file;
     }
 
-    /** Every template under sql/templates/ in the jar, loaded and rendered as a job does. */
+    /** Every template under sql/templates/, loaded as a job loads it; listed as Migrator lists sql/. */
     private static int loadSqlTemplates() throws IOException {
-        List<String> names = new ArrayList<>();
-        var source = Warmup.class.getProtectionDomain().getCodeSource();
-        if (source != null && source.getLocation().getPath().endsWith(".jar")) {
-            try (InputStream in = source.getLocation().openStream(); JarInputStream jar = new JarInputStream(in)) {
-                for (JarEntry e; (e = jar.getNextJarEntry()) != null; ) {
-                    String n = e.getName();
-                    if (n.startsWith("sql/templates/") && n.endsWith(".sql")) {
-                        names.add(n.substring("sql/templates/".length(), n.length() - ".sql".length()));
-                    }
+        try {
+            URI uri = Warmup.class.getResource("/sql/templates").toURI();
+            List<String> names;
+            if ("jar".equals(uri.getScheme())) {
+                try (FileSystem fs = FileSystems.newFileSystem(uri, Map.of())) {
+                    names = sqlNames(fs.getPath("/sql/templates"));
                 }
+            } else {
+                names = sqlNames(Path.of(uri));
             }
+            names.forEach(SqlTemplate::load);
+            return names.size();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
         }
-        for (String name : names.isEmpty() ? List.of("copy_partition", "merge_partition", "merge_tombstones") : names) {
-            SqlTemplate.load(name);
+    }
+
+    private static List<String> sqlNames(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".sql"))
+                    .map(n -> n.substring(0, n.length() - ".sql".length())).sorted().toList();
         }
-        return names.size();
     }
 
     /** A table with a stream of one open shard: four changes inside the hour, then one after it. */
