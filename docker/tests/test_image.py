@@ -204,13 +204,15 @@ def test_a_cache_that_does_not_match_is_ignored_and_the_job_runs(image, rootfs):
 
 
 def build_base_image(work: Path) -> Path:
-    """A docker-archive tarball with one layer: a jlink'ed JRE at /opt/java/openjdk and the libraries it needs."""
+    """A docker-archive tarball with one layer: a jlink'ed JRE at /opt/java/openjdk and the libraries it needs.
+
+    With the modules the jobs use and the JDK's default CDS archive, as in eclipse-temurin's JRE."""
     root = work / "base-rootfs"
     jre = root / JRE.lstrip("/")
     jre.parent.mkdir(parents=True)
     subprocess.run([str(JAVA_HOME / "bin" / "jlink"), "--add-modules",
-                    "java.se,jdk.unsupported,jdk.crypto.ec,jdk.zipfs,jdk.management,jdk.httpserver,jdk.net,jdk.charsets", "--strip-debug",
-                    "--no-man-pages", "--no-header-files", "--output", str(jre)], check=True)
+                    "java.se,jdk.unsupported,jdk.crypto.ec,jdk.zipfs,jdk.management,jdk.httpserver,jdk.net,jdk.charsets", "--strip-debug", "--generate-cds-archive",
+                    "--no-man-pages", "--no-header-files", "--output", str(jre)], check=True, stdout=subprocess.DEVNULL)
     for lib in _linked_libraries([jre / "bin" / "java", *jre.glob("lib/**/*.so")]):
         target = root / lib.lstrip("/")
         target.parent.mkdir(parents=True, exist_ok=True)

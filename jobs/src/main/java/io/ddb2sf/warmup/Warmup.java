@@ -53,9 +53,10 @@ public final class Warmup {
     public Map<String, Object> run() {
         try (ScratchDir dir = ScratchDir.create("ddb2sf-warmup");
              LoopbackAws aws = new LoopbackAws(dynamodbAnswers())) {
-            // The default credentials chain, as in a pod, finds these first and asks no metadata service.
+            // The default credentials chain, as in a pod, finds these first; and never asks a metadata service.
             System.setProperty("aws.accessKeyId", "warmup");
             System.setProperty("aws.secretAccessKey", "warmup");
+            System.setProperty("aws.disableEc2Metadata", "true");
             PipelineConfig config = new ConfigLoader(Map.of()).load(writeConfig(dir.path(), aws.endpoint()));
             TableConfig table = config.table(TABLE);
             HourPartition hour = new HourPartition(TABLE, HOUR, HOUR.plusSeconds(3600));
