@@ -1,5 +1,6 @@
 package io.ddb2sf.warmup;
 
+import io.ddb2sf.JobException;
 import io.ddb2sf.Json;
 import io.ddb2sf.config.ConfigLoader;
 import io.ddb2sf.config.PipelineConfig;
@@ -21,7 +22,12 @@ import java.nio.file.FileSystems;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPairGenerator;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -30,9 +36,10 @@ import java.util.stream.Stream;
  * The training run of the start-up cache (the image's AOT cache, docker/aot.Dockerfile): the jobs' start-up paths,
  * offline. It loads and validates a config, runs a real export-increment of one hour (four changes of every
  * attribute type, through the real SDK clients, Parquet part writer, manifest and checkpoint) and its
- * stage-validate against {@link LoopbackAws} on a loopback port, then loads the Snowflake driver, the SQL templates
- * and the migrations (copy-load and merge-apply need a warehouse, which a build has not). Touches no network and no
- * files outside a temporary folder.
+ * stage-validate against {@link LoopbackServices} on a loopback port, then copy-load and merge-apply of that hour
+ * through their Snowflake login (key-pair auth) and first statements, which the loopback answers with no rows (a
+ * build has no warehouse), and loads the SQL templates and the migrations. Touches no other address and no files outside a temporary folder; the Snowflake
+ * driver's cloud platform detection is off, as it would probe metadata addresses.
  *
  * <p>What the cache holds is what this run loaded, linked and profiled (JEP 483, JEP 515), so what it leaves out a
  * real job loads at run time as before: a job is never wrong for it, only slower. bench/startup compares a cache
@@ -41,6 +48,7 @@ import java.util.stream.Stream;
 public final class Warmup {
     static final String TABLE = "warmup_orders";
     static final Instant HOUR = Instant.parse("2026-01-01T00:00:00Z");
+    static final Duration TIME_LIMIT = Duration.ofMinutes(5);
     private static final String STREAM = "arn:aws:dynamodb:us-east-1:000000000000:table/" + TABLE + "/stream/2026-01-01T00:00:00.000";
 
     private final PrintStream log;
@@ -51,13 +59,32 @@ public final class Warmup {
 
     /** Runs the training workload; the summary is what it did, for the build log. */
     public Map<String, Object> run() {
+        // Every call is on loopback and answered at once; a stuck one (a driver retrying) must fail the build, not
+        // hang it.
+        Thread watchdog = Thread.ofPlatform().daemon().start(() -> {
+            try {
+                Thread.sleep(TIME_LIMIT);
+                log.println("warmup: not done after " + TIME_LIMIT.toMinutes() + " minutes; giving up");
+                Runtime.getRuntime().halt(1);
+            } catch (InterruptedException done) {
+                // finished in time
+            }
+        });
+        try {
+            return train();
+        } finally {
+            watchdog.interrupt();
+        }
+    }
+
+    private Map<String, Object> train() {
         try (ScratchDir dir = ScratchDir.create("ddb2sf-warmup");
-             LoopbackAws aws = new LoopbackAws(dynamodbAnswers())) {
+             LoopbackServices services = new LoopbackServices(dynamodbAnswers())) {
             // The default credentials chain, as in a pod, finds these first; and never asks a metadata service.
             System.setProperty("aws.accessKeyId", "warmup");
             System.setProperty("aws.secretAccessKey", "warmup");
             System.setProperty("aws.disableEc2Metadata", "true");
-            PipelineConfig config = new ConfigLoader(Map.of()).load(writeConfig(dir.path(), aws.endpoint()));
+            PipelineConfig config = new ConfigLoader(Map.of()).load(writeConfig(dir.path(), services.endpoint()));
             TableConfig table = config.table(TABLE);
             HourPartition hour = new HourPartition(TABLE, HOUR, HOUR.plusSeconds(3600));
             ExportSummary exported;
@@ -66,21 +93,37 @@ public final class Warmup {
             try (Wiring wiring = new Wiring(config, log)) {
                 exported = wiring.exportJob(table).run(hour);
                 validated = wiring.validateJob().run(hour);
+                long jobs = System.nanoTime();
+                untilEmptyAnswersStop(services, "copy-load", () -> wiring.loadJob(table).run(hour));
+                untilEmptyAnswersStop(services, "merge-apply", () -> wiring.mergeJob(table).run(hour));
+                log.printf("warmup: export and validation %d ms, copy-load and merge-apply %d ms%n",
+                        (jobs - t0) / 1_000_000, (System.nanoTime() - jobs) / 1_000_000);
             }
-            long jobs = System.nanoTime();
             String exportJson = Json.mapper().writeValueAsString(exported);
             String validateJson = Json.mapper().writeValueAsString(validated);
             int templates = loadSqlTemplates();
             int migrations = Migrator.fromClasspath().migrations().size();
-            Class.forName("net.snowflake.client.jdbc.SnowflakeDriver");
-            log.printf("warmup: export and validation %d ms, then the Snowflake side %d ms%n",
-                    (jobs - t0) / 1_000_000, (System.nanoTime() - jobs) / 1_000_000);
             return Map.of("export", Json.mapper().readTree(exportJson), "validate", Json.mapper().readTree(validateJson),
-                    "stagedObjects", aws.objectSizes().size(), "sqlTemplates", templates, "migrations", migrations);
+                    "stagedObjects", services.objectSizes().size(), "sqlTemplates", templates, "migrations", migrations);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (ClassNotFoundException e) {
-            throw new IllegalStateException("the Snowflake driver is missing from the class path", e);
+        }
+    }
+
+    /**
+     * Runs a Snowflake job against the loopback's empty answers until its own logic stops it (it finds no ledger
+     * rows, so it never reaches a MERGE); fails the training unless the job ran statements, so a build never ships a
+     * cache trained on less than it says.
+     */
+    private void untilEmptyAnswersStop(LoopbackServices services, String name, Runnable job) {
+        int before = services.statements();
+        try {
+            job.run();
+        } catch (RuntimeException e) {
+            log.println("warmup: " + name + " stopped as expected on the loopback's empty answers: " + JobException.firstLine(e));
+        }
+        if (services.statements() == before) {
+            throw new IllegalStateException("warmup: " + name + " ran no Snowflake statement against the loopback");
         }
     }
 
@@ -95,9 +138,9 @@ public final class Warmup {
                   bucket: ddb2sf-warmup
                   prefix: ddb2sf
                 snowflake:
-                  url: jdbc:snowflake://127.0.0.1:9/?account=warmup
+                  url: jdbc:snowflake://%3$s/?ssl=off&account=warmup&disablePlatformDetection=true&maxHttpRetries=0
                   user: ddb2sf
-                  password: warmup
+                  privateKeyFile: %4$s
                   database: ANALYTICS
                   schema: DYNAMODB
                   storageIntegration: WARMUP
@@ -112,8 +155,28 @@ public final class Warmup {
                       - {attribute: paid, type: BOOL}
                       - {attribute: blob, type: B}
                     deletes: soft
-                """.formatted(endpoint, TABLE), StandardCharsets.UTF_8);
+                """.formatted(endpoint, TABLE, endpoint.getAuthority(), privateKey(dir)), StandardCharsets.UTF_8);
         return file;
+    }
+
+    /** A fresh RSA key in PKCS#8 PEM, as production's key-pair authentication reads it. */
+    private static Path privateKey(Path dir) throws IOException {
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+            generator.initialize(2048);
+            String pem = "-----BEGIN PRIVATE KEY-----\n"
+                    + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(generator.generateKeyPair().getPrivate().getEncoded())
+                    + "\n-----END PRIVATE KEY-----\n";
+            Path file = dir.resolve("rsa_key.p8");
+            Files.writeString(file, pem, StandardCharsets.US_ASCII);
+            // Readable by its owner only, like a mounted key secret (the driver warns about a key others can read).
+            if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            }
+            return file;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Every template under sql/templates/, loaded as a job loads it; listed as Migrator lists sql/. */

@@ -2,6 +2,8 @@ package io.ddb2sf.warmup;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.ddb2sf.Json;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,24 +21,50 @@ import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.GZIPInputStream;
 
 /**
  * Just enough of DynamoDB, DynamoDB Streams and S3 on a loopback port for one export of one hour and its
  * validation: a table with a stream of one open shard whose records are given, and an in-memory bucket (path-style
- * PUT with If-None-Match/If-Match, GET, ListObjectsV2, DELETE). It only serves the training run of the start-up
- * cache ({@link Warmup}), which needs the jobs' real client code paths without a network or services; it is not a
- * test double and checks nothing.
+ * PUT with If-None-Match/If-Match, GET, ListObjectsV2, DELETE); and Snowflake's login and statement endpoints,
+ * where every login succeeds and every statement returns no rows, so a job runs through the driver's login (key-pair
+ * JWT, HTTP, JSON) and its first statements until its own logic stops it. It
+ * only serves the training run of the start-up cache ({@link Warmup}), which needs the jobs' real client code paths
+ * without a network or services; it is not a test double and checks nothing.
  */
-final class LoopbackAws implements AutoCloseable {
+final class LoopbackServices implements AutoCloseable {
     private final HttpServer server;
     private final Map<String, String> dynamodbAnswers;
     private final NavigableMap<String, byte[]> objects = new ConcurrentSkipListMap<>();
+    private final AtomicInteger statements = new AtomicInteger();
 
     /** {@code dynamodbAnswers}: the JSON answer for each X-Amz-Target operation name (DescribeTable, GetRecords...). */
-    LoopbackAws(Map<String, String> dynamodbAnswers) throws IOException {
+    LoopbackServices(Map<String, String> dynamodbAnswers) throws IOException {
         this.dynamodbAnswers = Map.copyOf(dynamodbAnswers);
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", this::handle);
+        // Snowflake's REST endpoints as snowflake-jdbc calls them (the shapes fakesnow's server answers with): every
+        // login succeeds, every statement succeeds with no rows.
+        server.createContext("/session/v1/login-request", x -> answer(x, """
+                {"data":{"token":"warmup","masterToken":"warmup","validityInSeconds":3600,"masterValidityInSeconds":14400,
+                 "parameters":[{"name":"AUTOCOMMIT","value":true},{"name":"CLIENT_STAGE_ARRAY_BINDING_THRESHOLD","value":0}],
+                 "sessionInfo":{"databaseName":"ANALYTICS","schemaName":"DYNAMODB"}},"success":true}"""));
+        server.createContext("/queries/v1/query-request", x -> {
+            try (x) {
+                statements.incrementAndGet();
+                String answer;
+                try {
+                    answer = statementAnswer(sqlText(x));
+                } catch (RuntimeException | IOException e) {
+                    // A statement error, not an HTTP one: snowflake-jdbc retries those, for minutes.
+                    answer = "{\"data\":null,\"code\":\"000603\",\"message\":\"warmup: " + e + "\",\"success\":false}";
+                }
+                reply(x, 200, "application/json", answer);
+            }
+        });
+        server.createContext("/session", x -> answer(x, "{\"data\":null,\"success\":true}"));
+        server.createContext("/telemetry/send", x -> answer(x, "{\"data\":null,\"success\":true}"));
         server.start();
     }
 
@@ -186,6 +214,67 @@ final class LoopbackAws implements AutoCloseable {
 
     private static String xml(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+
+    /** The statement's text from snowflake-jdbc's request body (JSON, gzipped or not). */
+    private static String sqlText(HttpExchange x) throws IOException {
+        byte[] body = readBody(x);
+        if ("gzip".equalsIgnoreCase(x.getRequestHeaders().getFirst("Content-Encoding"))) {
+            try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(body))) {
+                body = in.readAllBytes();
+            }
+        }
+        return Json.mapper().readTree(body).path("sqlText").asText("");
+    }
+
+    /**
+     * No rows for a query; zero rows changed for DML; success for the rest (DDL, transactions, COPY), each with the
+     * statement type snowflake-jdbc checks before it reads the result (a query's 0x1000, DML 0x3100-0x3400, DDL 0x6000).
+     */
+    private static String statementAnswer(String sql) {
+        String verb = sql.replaceAll("(?s)^(\\s|--[^\\n]*\\n|/\\*.*?\\*/)*", "").split("\\s+", 2)[0].toUpperCase(java.util.Locale.ROOT);
+        int type;
+        String rowtype;
+        String rowset;
+        switch (verb) {
+            case "SELECT", "WITH", "SHOW", "DESC", "DESCRIBE", "CALL" -> {
+                type = 0x1000;
+                rowtype = "[]";
+                rowset = "[]";
+            }
+            case "INSERT", "UPDATE", "DELETE", "MERGE" -> {
+                type = switch (verb) {
+                    case "INSERT" -> 0x3100;
+                    case "UPDATE" -> 0x3200;
+                    case "DELETE" -> 0x3300;
+                    default -> 0x3400;
+                };
+                rowtype = "[{\"name\":\"number of rows changed\",\"type\":\"fixed\",\"nullable\":false,\"precision\":19,\"scale\":0,\"length\":null,\"byteLength\":null}]";
+                rowset = "[[\"0\"]]";
+            }
+            default -> {
+                type = 0x6000;
+                rowtype = "[{\"name\":\"status\",\"type\":\"text\",\"nullable\":true,\"precision\":null,\"scale\":null,\"length\":16777216,\"byteLength\":16777216}]";
+                rowset = "[[\"Statement executed successfully.\"]]";
+            }
+        }
+        return """
+                {"data":{"parameters":[{"name":"TIMEZONE","value":"Etc/UTC"}],"rowtype":%s,"rowset":%s,"total":%d,"returned":%d,
+                 "queryId":"01warmup-0000-0000-0000-000000000000","statementTypeId":%d,"queryResultFormat":"json",
+                 "finalDatabaseName":"ANALYTICS","finalSchemaName":"DYNAMODB"},"success":true}"""
+                .formatted(rowtype, rowset, type == 0x1000 ? 0 : 1, type == 0x1000 ? 0 : 1, type);
+    }
+
+    private static void answer(HttpExchange x, String json) throws IOException {
+        try (x) {
+            readBody(x);
+            reply(x, 200, "application/json", json);
+        }
+    }
+
+    /** How many Snowflake statements were run here. */
+    int statements() {
+        return statements.get();
     }
 
     private static byte[] readBody(HttpExchange x) throws IOException {
