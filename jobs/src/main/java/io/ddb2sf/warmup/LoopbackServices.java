@@ -2,6 +2,7 @@ package io.ddb2sf.warmup;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.ddb2sf.Json;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -28,8 +29,9 @@ import java.util.zip.GZIPInputStream;
  * Just enough of DynamoDB, DynamoDB Streams and S3 on a loopback port for one export of one hour and its
  * validation: a table with a stream of one open shard whose records are given, and an in-memory bucket (path-style
  * PUT with If-None-Match/If-Match, GET, ListObjectsV2, DELETE); and Snowflake's login and statement endpoints,
- * where every login succeeds and every statement returns no rows, so a job runs through the driver's login (key-pair
- * JWT, HTTP, JSON) and its first statements until its own logic stops it. It
+ * where every login succeeds and every statement returns no rows, except the ledger's record of a load and the
+ * current transaction, so copy-load runs to its COPY and merge-apply through its whole transaction (key-pair JWT
+ * login, statements, binds, commit). It
  * only serves the training run of the start-up cache ({@link Warmup}), which needs the jobs' real client code paths
  * without a network or services; it is not a test double and checks nothing.
  */
@@ -55,7 +57,15 @@ final class LoopbackServices implements AutoCloseable {
                 statements.incrementAndGet();
                 String answer;
                 try {
-                    answer = statementAnswer(sqlText(x));
+                    JsonNode request = statementRequest(x);
+                    String sql = request.path("sqlText").asText("");
+                    if (sql.contains("FROM \"DDB2SF_LEDGER\"") && request.path("bindings").toString().contains("\"LOAD\"")) {
+                        answer = LEDGER_LOADED;
+                    } else if (sql.contains("CURRENT_TRANSACTION()")) {
+                        answer = CURRENT_TRANSACTION;
+                    } else {
+                        answer = statementAnswer(sql);
+                    }
                 } catch (RuntimeException | IOException e) {
                     // A statement error, not an HTTP one: snowflake-jdbc retries those, for minutes.
                     answer = "{\"data\":null,\"code\":\"000603\",\"message\":\"warmup: " + e + "\",\"success\":false}";
@@ -216,15 +226,35 @@ final class LoopbackServices implements AutoCloseable {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 
-    /** The statement's text from snowflake-jdbc's request body (JSON, gzipped or not). */
-    private static String sqlText(HttpExchange x) throws IOException {
+    /**
+     * The ledger's record of a load, so merge-apply goes on past "not loaded yet" to its MERGE statements (every
+     * other lookup finds nothing: not merged, not pruned).
+     */
+    private static final String LEDGER_LOADED = """
+            {"data":{"parameters":[{"name":"TIMEZONE","value":"Etc/UTC"}],
+             "rowtype":[{"name":"MANIFEST_SHA256","type":"text","nullable":true,"precision":null,"scale":null,"length":64,"byteLength":256},
+                        {"name":"ROWS","type":"fixed","nullable":true,"precision":19,"scale":0,"length":null,"byteLength":null}],
+             "rowset":[["%s","4"]],"total":1,"returned":1,"queryId":"01warmup-0000-0000-0000-000000000001",
+             "statementTypeId":4096,"queryResultFormat":"json","finalDatabaseName":"ANALYTICS","finalSchemaName":"DYNAMODB"},
+             "success":true}""".formatted("0".repeat(64));
+
+    /** One open transaction, the same all along, so a job's transaction commits. */
+    private static final String CURRENT_TRANSACTION = """
+            {"data":{"parameters":[{"name":"TIMEZONE","value":"Etc/UTC"}],
+             "rowtype":[{"name":"CURRENT_TRANSACTION()","type":"text","nullable":true,"precision":null,"scale":null,"length":64,"byteLength":256}],
+             "rowset":[["1764000000000000001"]],"total":1,"returned":1,"queryId":"01warmup-0000-0000-0000-000000000002",
+             "statementTypeId":4096,"queryResultFormat":"json","finalDatabaseName":"ANALYTICS","finalSchemaName":"DYNAMODB"},
+             "success":true}""";
+
+    /** snowflake-jdbc's statement request (JSON, gzipped or not): sqlText, bindings. */
+    private static JsonNode statementRequest(HttpExchange x) throws IOException {
         byte[] body = readBody(x);
         if ("gzip".equalsIgnoreCase(x.getRequestHeaders().getFirst("Content-Encoding"))) {
             try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(body))) {
                 body = in.readAllBytes();
             }
         }
-        return Json.mapper().readTree(body).path("sqlText").asText("");
+        return Json.mapper().readTree(body);
     }
 
     /**

@@ -36,9 +36,9 @@ import java.util.stream.Stream;
  * The training run of the start-up cache (the image's AOT cache, docker/aot.Dockerfile): the jobs' start-up paths,
  * offline. It loads and validates a config, runs a real export-increment of one hour (four changes of every
  * attribute type, through the real SDK clients, Parquet part writer, manifest and checkpoint) and its
- * stage-validate against {@link LoopbackServices} on a loopback port, then copy-load and merge-apply of that hour
- * through their Snowflake login (key-pair auth) and first statements, which the loopback answers with no rows (a
- * build has no warehouse), and loads the SQL templates and the migrations. Touches no other address and no files outside a temporary folder; the Snowflake
+ * stage-validate against {@link LoopbackServices} on a loopback port, then copy-load (to its COPY) and merge-apply
+ * (its whole transaction) of that hour through the Snowflake driver with key-pair auth, against the loopback's
+ * canned answers (a build has no warehouse), and loads the SQL templates and the migrations. Touches no other address and no files outside a temporary folder; the Snowflake
  * driver's cloud platform detection is off, as it would probe metadata addresses.
  *
  * <p>What the cache holds is what this run loaded, linked and profiled (JEP 483, JEP 515), so what it leaves out a
@@ -94,8 +94,8 @@ public final class Warmup {
                 exported = wiring.exportJob(table).run(hour);
                 validated = wiring.validateJob().run(hour);
                 long jobs = System.nanoTime();
-                untilEmptyAnswersStop(services, "copy-load", () -> wiring.loadJob(table).run(hour));
-                untilEmptyAnswersStop(services, "merge-apply", () -> wiring.mergeJob(table).run(hour));
+                runOnLoopback(services, "copy-load", () -> wiring.loadJob(table).run(hour));
+                runOnLoopback(services, "merge-apply", () -> wiring.mergeJob(table).run(hour));
                 log.printf("warmup: export and validation %d ms, copy-load and merge-apply %d ms%n",
                         (jobs - t0) / 1_000_000, (System.nanoTime() - jobs) / 1_000_000);
             }
@@ -111,16 +111,17 @@ public final class Warmup {
     }
 
     /**
-     * Runs a Snowflake job against the loopback's empty answers until its own logic stops it (it finds no ledger
-     * rows, so it never reaches a MERGE); fails the training unless the job ran statements, so a build never ships a
-     * cache trained on less than it says.
+     * Runs a Snowflake job against the loopback's answers until it ends or its own logic stops it (copy-load at its
+     * COPY's result, which the loopback leaves empty); fails the training unless the job ran statements, so a build
+     * never ships a cache trained on less than it says.
      */
-    private void untilEmptyAnswersStop(LoopbackServices services, String name, Runnable job) {
+    private void runOnLoopback(LoopbackServices services, String name, Runnable job) {
         int before = services.statements();
         try {
             job.run();
+            log.println("warmup: " + name + " done");
         } catch (RuntimeException e) {
-            log.println("warmup: " + name + " stopped as expected on the loopback's empty answers: " + JobException.firstLine(e));
+            log.println("warmup: " + name + " stopped on the loopback's empty answers: " + JobException.firstLine(e));
         }
         if (services.statements() == before) {
             throw new IllegalStateException("warmup: " + name + " ran no Snowflake statement against the loopback");

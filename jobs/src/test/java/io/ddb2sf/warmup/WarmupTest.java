@@ -43,8 +43,7 @@ class WarmupTest {
         assertThat(summary.get("stagedObjects")).isEqualTo(3); // part, manifest, checkpoint
         assertThat((Integer) summary.get("sqlTemplates")).isGreaterThan(10);
         String text = log.toString(StandardCharsets.UTF_8);
-        // Both Snowflake jobs got past their login into their statements (Warmup fails otherwise).
-        assertThat(text).contains("warmup: copy-load stopped").contains("warmup: merge-apply stopped")
-                .doesNotContain("Incorrect username or password");
+        // copy-load got past its login into its statements (Warmup fails otherwise); merge-apply ran to its commit.
+        assertThat(text).contains("warmup: copy-load stopped").contains("warmup: merge-apply done");
     }
 }
