@@ -37,8 +37,9 @@ DDB2SF_JVM_FLAGS=(--add-opens=java.base/java.nio=ALL-UNNAMED -XX:TieredStopAtLev
 # by a training run; JEP 514's -XX:AOTCacheOutput makes it at the run's exit): the first run after each build makes
 # jobs/target/ddb2sf.aot (one at a time, under a lock; about 10 CPU-s once), every later run starts from it, which
 # halves an empty hour's CPU again. The JVM's own warnings go to stderr, so stdout stays the job's JSON summary
-# (a cache that no longer matches the jar is refused with a warning, on stdout by default). The image's JDK 21 has
-# no AOT cache, and its pods start without files of earlier runs: it uses the flags alone.
+# (a cache that no longer matches the jar is refused with a warning, on stdout by default). The image cannot make
+# its cache at a pod's first run (pods start without files of earlier runs): docker/aot.Dockerfile bakes one in,
+# trained by the hidden warmup command.
 ddb2sf_java() {
   local jar="$ROOT/jobs/target/ddb2sf.jar" cache="$ROOT/jobs/target/ddb2sf.aot" major rc=0 lock
   major="$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$JAVA_HOME/release" 2>/dev/null)"

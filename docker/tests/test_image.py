@@ -1,8 +1,9 @@
-"""The ddb2sf image as Jib builds it, checked offline.
+"""The ddb2sf image as Jib builds it, and the AOT cache docker/aot.Dockerfile adds to it, checked offline.
 
-Registries are out of reach here, so the base image is made on the spot: a jlink'ed JRE and the shared libraries it
-links against, saved as a docker-archive tarball that `-Djib.from.image=tar://...` accepts. The production
-configuration in jobs/pom.xml keeps naming eclipse-temurin:21-jre.
+Registries are out of reach here, so the base image is made on the spot: a jlink'ed JRE of the JDK running the build
+(25 here, as the production base eclipse-temurin:25-jre) and the shared libraries it links against, saved as a
+docker-archive tarball that `-Djib.from.image=tar://...` accepts. No Docker either: as root, the image's layers are
+unpacked into a folder and its commands run there in a chroot, the Dockerfile's training run among them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import tarfile
 from pathlib import Path
@@ -20,6 +22,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+DOCKERFILE = REPO / "docker" / "aot.Dockerfile"
 JAVA_HOME = Path(os.environ.get("JAVA_HOME", "/usr/lib/jvm/default-java"))
 JRE = "/opt/java/openjdk"
 
@@ -55,6 +58,12 @@ def test_entrypoint_runs_short_jobs_with_c1_only_and_the_serial_collector(image)
     assert "-XX:+UseSerialGC" in entrypoint
 
 
+def test_entrypoint_starts_from_the_aot_cache_and_keeps_the_jvms_messages_off_stdout(image):
+    entrypoint = image["config"]["config"]["Entrypoint"]
+    assert "-XX:AOTCache=/app/ddb2sf.aot" in entrypoint
+    assert entrypoint.index("-Xlog:disable") < entrypoint.index("-Xlog:all=warning:stderr")
+
+
 def test_runs_as_a_non_root_user_with_oci_labels(image):
     config = image["config"]["config"]
     assert config["User"] == "65532:65532"
@@ -64,47 +73,152 @@ def test_runs_as_a_non_root_user_with_oci_labels(image):
     assert labels["org.opencontainers.image.revision"] == image["revision"]
 
 
-def test_layers_split_dependencies_from_classes_on_top_of_the_base(image):
-    comments = [h.get("comment") for h in image["config"]["history"]]
-    assert comments[-4:] == ["dependencies", "resources", "classes", "jvm arg files"]
+def test_layers_split_dependencies_from_the_jobs_jar_on_top_of_the_base(image):
     files = {}
     for layer in image["manifest"]["Layers"]:
         with tarfile.open(image["work"] / "layers" / layer) as t:
             files[layer] = t.getnames()
     flat = [n for names in files.values() for n in names]
-    assert any(n.endswith("app/classes/io/ddb2sf/cli/Main.class") for n in flat)
-    assert any(re.search(r"app/libs/snowflake-jdbc-[\d.]+\.jar$", n) for n in flat)
+    # The jobs' classes as one jar, no classes folder: an AOT cache takes only jars on the class path.
+    assert any(re.search(r"app/classpath/ddb2sf-jobs-[\w.-]+\.jar$", n) for n in flat)
+    assert not any(n.startswith("app/classes") for n in flat)
+    jar_layer = next(layer for layer, names in files.items() if any("app/classpath/" in n for n in names))
+    deps_layer = next(layer for layer, names in files.items() if any(re.search(r"app/libs/snowflake-jdbc-[\d.]+\.jar$", n) for n in names))
+    assert jar_layer != deps_layer  # a new build changes the small layer only
     assert any(n.endswith("opt/java/openjdk/bin/java") for n in flat)  # the base layer is kept
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("chroot"), reason="running the image needs root for chroot")
-def test_the_image_starts_the_cli(image):
+# --- docker/aot.Dockerfile, which no test here can build: its parts checked against the image Jib built ---
+
+def dockerfile() -> dict:
+    """ARG defaults, FROM lines, the RUN command (exec form) and the COPY line of docker/aot.Dockerfile."""
+    lines = [ln.strip() for ln in DOCKERFILE.read_text().splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    args = dict(ln.split(None, 1)[1].split("=", 1) for ln in lines if ln.startswith("ARG "))
+    runs = [json.loads(ln.split(None, 1)[1]) for ln in lines if ln.startswith("RUN ")]
+    copies = [ln.split()[1:] for ln in lines if ln.startswith("COPY ")]
+    return {"args": args, "from": [ln.split()[1:] for ln in lines if ln.startswith("FROM ")], "runs": runs, "copies": copies}
+
+
+def training_command(entrypoint: list[str]) -> list[str]:
+    """What the Dockerfile must run: the entrypoint writing the cache instead of reading it, on a heap under 32 GB."""
+    cache = next(f for f in entrypoint if f.startswith("-XX:AOTCache="))
+    at = entrypoint.index(cache)
+    return [*entrypoint[:at], "-Xmx1g", "-XX:AOTCacheOutput=/tmp/ddb2sf.aot", *entrypoint[at + 1:], "warmup"]
+
+
+def test_dockerfile_starts_from_the_image_the_pom_builds(image):
+    d = dockerfile()
+    assert [d["args"]["IMAGE"]] == image["manifest"]["RepoTags"]
+    assert d["from"] == [["${IMAGE}", "AS", "training"], ["${IMAGE}"]]
+
+
+def test_dockerfile_trains_with_the_entrypoints_flags_and_puts_the_cache_where_the_entrypoint_reads_it(image):
+    entrypoint = image["config"]["config"]["Entrypoint"]
+    d = dockerfile()
+    assert d["runs"] == [training_command(entrypoint)]
+    cache = next(f for f in entrypoint if f.startswith("-XX:AOTCache=")).split("=", 1)[1]
+    assert d["copies"] == [["--from=training", "/tmp/ddb2sf.aot", cache]]
+
+
+def test_the_training_command_is_a_hidden_subcommand_of_the_cli():
+    main = (REPO / "jobs/src/main/java/io/ddb2sf/cli/Main.java").read_text()
+    warmup = (REPO / "jobs/src/main/java/io/ddb2sf/cli/WarmupCommand.java").read_text()
+    assert "WarmupCommand.class" in main
+    assert re.search(r'@Command\(name = "warmup", hidden = true', warmup)
+
+
+# --- the image run from its unpacked layers (root only: chroot) ---
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("chroot"), reason="running the image needs root for chroot")
+
+
+@pytest.fixture(scope="module")
+def rootfs(image):
     root = image["work"] / "rootfs-run"
     for layer in image["manifest"]["Layers"]:
         with tarfile.open(image["work"] / "layers" / layer) as t:
             t.extractall(root, filter="fully_trusted")
+    # A container has these; without /dev/urandom the JDK seeds SecureRandom by spinning threads for seconds.
+    (root / "dev").mkdir(exist_ok=True)
+    for name, minor in [("null", 3), ("random", 8), ("urandom", 9)]:
+        os.mknod(root / "dev" / name, 0o666 | stat.S_IFCHR, os.makedev(1, minor))
+        os.chmod(root / "dev" / name, 0o666)
+    return root
+
+
+def run_in_image(image, root: Path, command: list[str], env: dict | None = None, timeout: int = 300):
     config = image["config"]["config"]
-    env = dict(e.split("=", 1) for e in config.get("Env", []))
-    env["LD_LIBRARY_PATH"] = f"{JRE}/lib:{JRE}/lib/server"  # no /proc in a bare chroot to find them by
-    out = subprocess.run([shutil.which("chroot"), "--userspec", config["User"], str(root), *config["Entrypoint"], "--version"],
-                         env=env, capture_output=True, text=True, timeout=120)
+    full_env = dict(e.split("=", 1) for e in config.get("Env", []))
+    full_env["LD_LIBRARY_PATH"] = f"{JRE}/lib:{JRE}/lib/server"  # no /proc in a bare chroot to find them by
+    full_env.update(env or {})
+    return subprocess.run([shutil.which("chroot"), "--userspec", config["User"], str(root), *command],
+                          env=full_env, capture_output=True, text=True, timeout=timeout)
+
+
+@needs_root
+def test_the_image_starts_the_cli_without_a_cache_and_keeps_stdout_clean(image, rootfs):
+    entrypoint = image["config"]["config"]["Entrypoint"]
+    (rootfs / "app" / "ddb2sf.aot").unlink(missing_ok=True)
+    out = run_in_image(image, rootfs, [*entrypoint, "--version"], timeout=120)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip().startswith("ddb2sf ")
+    assert out.stdout == "ddb2sf 0.1.0\n"  # the JVM's word on the missing cache went to stderr
+    assert "[aot]" in out.stderr
+
+
+@needs_root
+def test_the_dockerfiles_training_run_makes_a_cache_the_entrypoint_uses(image, rootfs):
+    entrypoint = image["config"]["config"]["Entrypoint"]
+    cache = rootfs / "app" / "ddb2sf.aot"
+    trained = run_in_image(image, rootfs, dockerfile()["runs"][0])
+    assert trained.returncode == 0, trained.stderr[-3000:]
+    made = rootfs / "tmp" / "ddb2sf.aot"
+    assert made.stat().st_size > 10_000_000
+    shutil.move(made, cache)  # COPY --from=training
+    try:
+        # AOTMode=on fails the start when the cache cannot be used (java(1), "Ahead-of-Time Cache"); auto would
+        # run on without it.
+        out = run_in_image(image, rootfs, [*entrypoint, "warmup"], env={"JDK_JAVA_OPTIONS": "-XX:AOTMode=on"})
+        assert out.returncode == 0, out.stderr[-3000:]
+        summary = json.loads(out.stdout)  # stdout is the one JSON line, nothing of the JVM's
+        assert summary["export"]["rows"] == 4 and summary["validate"]["rows"] == 4
+        # Under the pods' JAVA_TOOL_OPTIONS (dags/ddb2sf_airflow/jobs.py) too.
+        out = run_in_image(image, rootfs, [*entrypoint, "--version"],
+                           env={"JDK_JAVA_OPTIONS": "-XX:AOTMode=on", "JAVA_TOOL_OPTIONS": "-XX:MaxRAMPercentage=75"})
+        assert out.returncode == 0, out.stderr
+    finally:
+        cache.unlink(missing_ok=True)
+
+
+@needs_root
+def test_a_cache_that_does_not_match_is_ignored_and_the_job_runs(image, rootfs):
+    entrypoint = image["config"]["config"]["Entrypoint"]
+    cache = rootfs / "app" / "ddb2sf.aot"
+    cache.write_bytes(b"not a cache of this JVM" * 1000)
+    try:
+        out = run_in_image(image, rootfs, [*entrypoint, "--version"], timeout=120)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout == "ddb2sf 0.1.0\n"
+        assert "[aot]" in out.stderr
+    finally:
+        cache.unlink(missing_ok=True)
 
 
 def build_base_image(work: Path) -> Path:
-    """A docker-archive tarball with one layer: a jlink'ed JRE at /opt/java/openjdk and the libraries it needs."""
+    """A docker-archive tarball with one layer: a jlink'ed JRE at /opt/java/openjdk and the libraries it needs.
+
+    With the modules the jobs use and the JDK's default CDS archive, as in eclipse-temurin's JRE."""
     root = work / "base-rootfs"
     jre = root / JRE.lstrip("/")
     jre.parent.mkdir(parents=True)
     subprocess.run([str(JAVA_HOME / "bin" / "jlink"), "--add-modules",
-                    "java.se,jdk.unsupported,jdk.crypto.ec,jdk.zipfs,jdk.management", "--strip-debug",
-                    "--no-man-pages", "--no-header-files", "--output", str(jre)], check=True)
+                    "java.se,jdk.unsupported,jdk.crypto.ec,jdk.zipfs,jdk.management,jdk.httpserver,jdk.net,jdk.charsets", "--strip-debug", "--generate-cds-archive",
+                    "--no-man-pages", "--no-header-files", "--output", str(jre)], check=True, stdout=subprocess.DEVNULL)
     for lib in _linked_libraries([jre / "bin" / "java", *jre.glob("lib/**/*.so")]):
         target = root / lib.lstrip("/")
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(os.path.realpath(lib), target)
-    (root / "tmp").mkdir(mode=0o1777)
+    (root / "tmp").mkdir()
+    (root / "tmp").chmod(0o1777)  # as in the real base: the jobs (and the training run) write their scratch files there
 
     layer = io.BytesIO()
     with tarfile.open(fileobj=layer, mode="w") as t:

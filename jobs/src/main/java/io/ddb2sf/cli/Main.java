@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         description = "Keeps Snowflake tables in sync with DynamoDB tables, one hourly partition at a time.",
         subcommands = {MigrateCommand.class, ExportCommand.class, ValidateCommand.class, LoadCommand.class, MergeCommand.class,
                 SyncCommand.class, BackfillCommand.class, StatusCommand.class,
-                VerifyCommand.class, PruneCommand.class})
+                VerifyCommand.class, PruneCommand.class, WarmupCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -1,0 +1,28 @@
+# The shipped ddb2sf image: the image Jib builds (jobs/pom.xml) plus an AOT cache of its start-up, made by the image's
+# own JVM, which is the only JVM that may use it (an AOT cache is specific to the JDK build, the OS and CPU
+# architecture and the class path: java(1), JDK 25, "Ahead-of-Time Cache"). Jib cannot run the image while it builds
+# it, hence this second step:
+#
+#   ./mvnw -pl jobs -DskipTests package jib:dockerBuild -Dimage.revision=$rev
+#   docker build -f docker/aot.Dockerfile --build-arg IMAGE=ddb2sf:0.1.0-SNAPSHOT -t <registry>/ddb2sf:<tag> docker
+#
+# The training run is the hidden `warmup` command: export-increment and stage-validate of an hour, copy-load to its
+# COPY and merge-apply through its transaction, against loopback stand-ins of DynamoDB, S3 and Snowflake (the real
+# SDK clients, Parquet writer and Snowflake driver with key-pair auth); it needs no network, no services, no config. -XX:AOTCacheOutput (JEP 514, https://openjdk.org/jeps/514) records the run, then assembles the
+# cache in a child JVM: the classes loaded and linked (JEP 483, https://openjdk.org/jeps/483) and the method profiles
+# (JEP 515, https://openjdk.org/jeps/515). bench/README.md, "Start-up cache in the image", has the figures.
+#
+# The flags are the entrypoint's (jobs/pom.xml jvmFlags; docker/tests/test_image.py checks they agree), except:
+# - -XX:AOTCacheOutput instead of -XX:AOTCache: the two exclude each other;
+# - -Xmx1g: a cache holds the compressed-oops mode of the run that made it and is refused by a JVM in the other mode;
+#   75 % of a build machine's memory can pass 32 GB, where compressed oops end, and pods run well under it.
+# A cache the JVM cannot use (other JDK build, other flags, missing file) is ignored with a warning on stderr, and
+# the job runs as without it (AOT mode auto, the default); a training run that fails fails the build.
+ARG IMAGE=ddb2sf:0.1.0-SNAPSHOT
+
+FROM ${IMAGE} AS training
+RUN ["java", "--add-opens=java.base/java.nio=ALL-UNNAMED", "-XX:MaxRAMPercentage=75", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xlog:disable", "-Xlog:all=warning:stderr", "-Xmx1g", "-XX:AOTCacheOutput=/tmp/ddb2sf.aot", "-cp", "@/app/jib-classpath-file", "io.ddb2sf.cli.Main", "warmup"]
+
+# The same layers, so the jars keep the sizes and times the cache recorded, plus the cache where -XX:AOTCache looks.
+FROM ${IMAGE}
+COPY --from=training /tmp/ddb2sf.aot /app/ddb2sf.aot

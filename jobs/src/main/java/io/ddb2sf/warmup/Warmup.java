@@ -1,0 +1,253 @@
+package io.ddb2sf.warmup;
+
+import io.ddb2sf.JobException;
+import io.ddb2sf.Json;
+import io.ddb2sf.config.ConfigLoader;
+import io.ddb2sf.config.PipelineConfig;
+import io.ddb2sf.config.TableConfig;
+import io.ddb2sf.cli.Wiring;
+import io.ddb2sf.export.ExportSummary;
+import io.ddb2sf.snowflake.Migrator;
+import io.ddb2sf.snowflake.SqlTemplate;
+import io.ddb2sf.stage.HourPartition;
+import io.ddb2sf.stage.ScratchDir;
+import io.ddb2sf.validate.ValidateSummary;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPairGenerator;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * The training run of the start-up cache (the image's AOT cache, docker/aot.Dockerfile): the jobs' start-up paths,
+ * offline. It loads and validates a config, runs a real export-increment of one hour (four changes of every
+ * attribute type, through the real SDK clients, Parquet part writer, manifest and checkpoint) and its
+ * stage-validate against {@link LoopbackServices} on a loopback port, then copy-load (to its COPY) and merge-apply
+ * (its whole transaction) of that hour through the Snowflake driver with key-pair auth, against the loopback's
+ * canned answers (a build has no warehouse), and loads the SQL templates and the migrations. Touches no other address and no files outside a temporary folder; the Snowflake
+ * driver's cloud platform detection is off, as it would probe metadata addresses.
+ *
+ * <p>What the cache holds is what this run loaded, linked and profiled (JEP 483, JEP 515), so what it leaves out a
+ * real job loads at run time as before: a job is never wrong for it, only slower. bench/startup compares a cache
+ * trained here with one trained by a real job.
+ */
+public final class Warmup {
+    static final String TABLE = "warmup_orders";
+    static final Instant HOUR = Instant.parse("2026-01-01T00:00:00Z");
+    static final Duration TIME_LIMIT = Duration.ofMinutes(5);
+    private static final String STREAM = "arn:aws:dynamodb:us-east-1:000000000000:table/" + TABLE + "/stream/2026-01-01T00:00:00.000";
+
+    private final PrintStream log;
+
+    public Warmup(PrintStream log) {
+        this.log = log;
+    }
+
+    /** Runs the training workload; the summary is what it did, for the build log. */
+    public Map<String, Object> run() {
+        // Every call is on loopback and answered at once; a stuck one (a driver retrying) must fail the build, not
+        // hang it.
+        Thread watchdog = Thread.ofPlatform().daemon().start(() -> {
+            try {
+                Thread.sleep(TIME_LIMIT);
+                log.println("warmup: not done after " + TIME_LIMIT.toMinutes() + " minutes; giving up");
+                Runtime.getRuntime().halt(1);
+            } catch (InterruptedException done) {
+                // finished in time
+            }
+        });
+        try {
+            return train();
+        } finally {
+            watchdog.interrupt();
+        }
+    }
+
+    private Map<String, Object> train() {
+        try (ScratchDir dir = ScratchDir.create("ddb2sf-warmup");
+             LoopbackServices services = new LoopbackServices(dynamodbAnswers())) {
+            // The default credentials chain, as in a pod, finds these first; and never asks a metadata service.
+            System.setProperty("aws.accessKeyId", "warmup");
+            System.setProperty("aws.secretAccessKey", "warmup");
+            System.setProperty("aws.disableEc2Metadata", "true");
+            PipelineConfig config = new ConfigLoader(Map.of()).load(writeConfig(dir.path(), services.endpoint()));
+            TableConfig table = config.table(TABLE);
+            HourPartition hour = new HourPartition(TABLE, HOUR, HOUR.plusSeconds(3600));
+            ExportSummary exported;
+            ValidateSummary validated;
+            long t0 = System.nanoTime();
+            try (Wiring wiring = new Wiring(config, log)) {
+                exported = wiring.exportJob(table).run(hour);
+                validated = wiring.validateJob().run(hour);
+                long jobs = System.nanoTime();
+                runOnLoopback(services, "copy-load", () -> wiring.loadJob(table).run(hour));
+                runOnLoopback(services, "merge-apply", () -> wiring.mergeJob(table).run(hour));
+                log.printf("warmup: export and validation %d ms, copy-load and merge-apply %d ms%n",
+                        (jobs - t0) / 1_000_000, (System.nanoTime() - jobs) / 1_000_000);
+            }
+            String exportJson = Json.mapper().writeValueAsString(exported);
+            String validateJson = Json.mapper().writeValueAsString(validated);
+            int templates = loadSqlTemplates();
+            int migrations = Migrator.fromClasspath().migrations().size();
+            return Map.of("export", Json.mapper().readTree(exportJson), "validate", Json.mapper().readTree(validateJson),
+                    "stagedObjects", services.objectSizes().size(), "sqlTemplates", templates, "migrations", migrations);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Runs a Snowflake job against the loopback's answers until it ends or its own logic stops it (copy-load at its
+     * COPY's result, which the loopback leaves empty); fails the training unless the job ran statements, so a build
+     * never ships a cache trained on less than it says.
+     */
+    private void runOnLoopback(LoopbackServices services, String name, Runnable job) {
+        int before = services.statements();
+        try {
+            job.run();
+            log.println("warmup: " + name + " done");
+        } catch (RuntimeException e) {
+            log.println("warmup: " + name + " stopped on the loopback's empty answers: " + JobException.firstLine(e));
+        }
+        if (services.statements() == before) {
+            throw new IllegalStateException("warmup: " + name + " ran no Snowflake statement against the loopback");
+        }
+    }
+
+    private static Path writeConfig(Path dir, URI endpoint) throws IOException {
+        Path file = dir.resolve("ddb2sf.yaml");
+        Files.writeString(file, """
+                aws:
+                  region: us-east-1
+                  dynamodbEndpoint: %1$s
+                  s3Endpoint: %1$s
+                stage:
+                  bucket: ddb2sf-warmup
+                  prefix: ddb2sf
+                snowflake:
+                  url: jdbc:snowflake://%3$s/?ssl=off&account=warmup&disablePlatformDetection=true&maxHttpRetries=0
+                  user: ddb2sf
+                  privateKeyFile: %4$s
+                  database: ANALYTICS
+                  schema: DYNAMODB
+                  storageIntegration: WARMUP
+                tables:
+                  - name: %2$s
+                    keys:
+                      - {attribute: order_id, type: S}
+                      - {attribute: line, type: N}
+                    columns:
+                      - {attribute: amount, type: N, scale: 2}
+                      - {attribute: status, type: S}
+                      - {attribute: paid, type: BOOL}
+                      - {attribute: blob, type: B}
+                    deletes: soft
+                """.formatted(endpoint, TABLE, endpoint.getAuthority(), privateKey(dir)), StandardCharsets.UTF_8);
+        return file;
+    }
+
+    /** A fresh RSA key in PKCS#8 PEM, as production's key-pair authentication reads it. */
+    private static Path privateKey(Path dir) throws IOException {
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+            generator.initialize(2048);
+            String pem = "-----BEGIN PRIVATE KEY-----\n"
+                    + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(generator.generateKeyPair().getPrivate().getEncoded())
+                    + "\n-----END PRIVATE KEY-----\n";
+            Path file = dir.resolve("rsa_key.p8");
+            Files.writeString(file, pem, StandardCharsets.US_ASCII);
+            // Readable by its owner only, like a mounted key secret (the driver warns about a key others can read).
+            if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            }
+            return file;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Every template under sql/templates/, loaded as a job loads it; listed as Migrator lists sql/. */
+    private static int loadSqlTemplates() throws IOException {
+        try {
+            URI uri = Warmup.class.getResource("/sql/templates").toURI();
+            List<String> names;
+            if ("jar".equals(uri.getScheme())) {
+                try (FileSystem fs = FileSystems.newFileSystem(uri, Map.of())) {
+                    names = sqlNames(fs.getPath("/sql/templates"));
+                }
+            } else {
+                names = sqlNames(Path.of(uri));
+            }
+            names.forEach(SqlTemplate::load);
+            return names.size();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static List<String> sqlNames(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".sql"))
+                    .map(n -> n.substring(0, n.length() - ".sql".length())).sorted().toList();
+        }
+    }
+
+    /** A table with a stream of one open shard: four changes inside the hour, then one after it. */
+    private static Map<String, String> dynamodbAnswers() {
+        String keySchema = """
+                "KeySchema":[{"AttributeName":"order_id","KeyType":"HASH"},{"AttributeName":"line","KeyType":"RANGE"}]""";
+        String table = """
+                {"Table":{"TableName":"%s","TableStatus":"ACTIVE",%s,
+                 "AttributeDefinitions":[{"AttributeName":"order_id","AttributeType":"S"},{"AttributeName":"line","AttributeType":"N"}],
+                 "StreamSpecification":{"StreamEnabled":true,"StreamViewType":"NEW_AND_OLD_IMAGES"},"LatestStreamArn":"%s",
+                 "BillingModeSummary":{"BillingMode":"PAY_PER_REQUEST"},"ItemCount":0,"TableSizeBytes":0,
+                 "CreationDateTime":1767225600}}""".formatted(TABLE, keySchema, STREAM);
+        String stream = """
+                {"StreamDescription":{"StreamArn":"%s","StreamStatus":"ENABLED","StreamViewType":"NEW_AND_OLD_IMAGES",
+                 "TableName":"%s",%s,"CreationRequestDateTime":1767225000,
+                 "Shards":[{"ShardId":"shardId-00000001767225000000-0000aaaa",
+                   "SequenceNumberRange":{"StartingSequenceNumber":"100000000000000000001"}}]}}"""
+                .formatted(STREAM, TABLE, keySchema);
+        String item = """
+                {"order_id":{"S":"o-%1$d"},"line":{"N":"%1$d"},"amount":{"N":"1%1$d.50"},"status":{"S":"paid"},
+                 "paid":{"BOOL":true},"blob":{"B":"AAEC"},"note":{"NULL":true},"tags":{"SS":["a","b"]},
+                 "sizes":{"NS":["1","2.5"]},"bins":{"BS":["AAE="]},"lines":{"L":[{"N":"1E+10"},{"S":"x"}]},
+                 "address":{"M":{"city":{"S":"Zürich"},"zip":{"N":"8001"}}},"big":{"N":"12345678901234567890123456789012345678"}}""";
+        String records = String.join(",",
+                record(1, "INSERT", 600, null, item.formatted(1), null),
+                record(2, "MODIFY", 1200, null, item.formatted(1).replace("\"paid\"}", "\"shipped\"}"), item.formatted(1)),
+                record(3, "REMOVE", 1800, null, null, item.formatted(2)),
+                record(4, "REMOVE", 2400, "{\"Type\":\"Service\",\"PrincipalId\":\"dynamodb.amazonaws.com\"}", null, item.formatted(3)),
+                record(5, "INSERT", 3900, null, item.formatted(4), null));
+        return Map.of(
+                "DescribeTable", table,
+                "DescribeStream", stream,
+                "GetShardIterator", "{\"ShardIterator\":\"warmup-iterator\"}",
+                "GetRecords", "{\"Records\":[" + records + "],\"NextShardIterator\":\"warmup-iterator-2\"}",
+                "DescribeContinuousBackups", "{\"ContinuousBackupsDescription\":{\"ContinuousBackupsStatus\":\"ENABLED\"}}");
+    }
+
+    private static String record(int n, String event, long secondsIntoHour, String identity, String newImage, String oldImage) {
+        String key = "{\"order_id\":{\"S\":\"o-" + n + "\"},\"line\":{\"N\":\"" + n + "\"}}";
+        return "{\"eventID\":\"e" + n + "\",\"eventName\":\"" + event + "\",\"eventVersion\":\"1.1\",\"eventSource\":\"aws:dynamodb\","
+                + "\"awsRegion\":\"us-east-1\"," + (identity == null ? "" : "\"userIdentity\":" + identity + ",")
+                + "\"dynamodb\":{\"ApproximateCreationDateTime\":" + (HOUR.getEpochSecond() + secondsIntoHour)
+                + ",\"Keys\":" + key + (newImage == null ? "" : ",\"NewImage\":" + newImage)
+                + (oldImage == null ? "" : ",\"OldImage\":" + oldImage)
+                + ",\"SequenceNumber\":\"10000000000000000000" + n + "\",\"SizeBytes\":100,\"StreamViewType\":\"NEW_AND_OLD_IMAGES\"}}";
+    }
+}
