@@ -1,7 +1,6 @@
 package io.ddb2sf.cli;
 
 import io.ddb2sf.Json;
-import io.ddb2sf.warmup.Warmup;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 

@@ -35,14 +35,14 @@ import java.util.zip.GZIPInputStream;
  * only serves the training run of the start-up cache ({@link Warmup}), which needs the jobs' real client code paths
  * without a network or services; it is not a test double and checks nothing.
  */
-final class LoopbackServices implements AutoCloseable {
+public final class LoopbackServices implements AutoCloseable {
     private final HttpServer server;
     private final Map<String, String> dynamodbAnswers;
     private final NavigableMap<String, byte[]> objects = new ConcurrentSkipListMap<>();
     private final AtomicInteger statements = new AtomicInteger();
 
     /** {@code dynamodbAnswers}: the JSON answer for each X-Amz-Target operation name (DescribeTable, GetRecords...). */
-    LoopbackServices(Map<String, String> dynamodbAnswers) throws IOException {
+    public LoopbackServices(Map<String, String> dynamodbAnswers) throws IOException {
         this.dynamodbAnswers = Map.copyOf(dynamodbAnswers);
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", this::handle);
@@ -78,7 +78,7 @@ final class LoopbackServices implements AutoCloseable {
         server.start();
     }
 
-    URI endpoint() {
+    public URI endpoint() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     }
 
@@ -303,7 +303,7 @@ final class LoopbackServices implements AutoCloseable {
     }
 
     /** How many Snowflake statements were run here. */
-    int statements() {
+    public int statements() {
         return statements.get();
     }
 
@@ -323,7 +323,7 @@ final class LoopbackServices implements AutoCloseable {
     }
 
     /** The keys stored, for the training run's own check that the export wrote its partition. */
-    TreeMap<String, Integer> objectSizes() {
+    public TreeMap<String, Integer> objectSizes() {
         TreeMap<String, Integer> sizes = new TreeMap<>();
         objects.forEach((k, v) -> sizes.put(k, v.length));
         return sizes;

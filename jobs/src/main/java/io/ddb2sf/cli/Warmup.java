@@ -1,17 +1,17 @@
-package io.ddb2sf.warmup;
+package io.ddb2sf.cli;
 
 import io.ddb2sf.JobException;
 import io.ddb2sf.Json;
 import io.ddb2sf.config.ConfigLoader;
 import io.ddb2sf.config.PipelineConfig;
 import io.ddb2sf.config.TableConfig;
-import io.ddb2sf.cli.Wiring;
 import io.ddb2sf.export.ExportSummary;
 import io.ddb2sf.snowflake.Migrator;
 import io.ddb2sf.snowflake.SqlTemplate;
 import io.ddb2sf.stage.HourPartition;
 import io.ddb2sf.stage.ScratchDir;
 import io.ddb2sf.validate.ValidateSummary;
+import io.ddb2sf.warmup.LoopbackServices;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;

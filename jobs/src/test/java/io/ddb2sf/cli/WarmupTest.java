@@ -1,4 +1,4 @@
-package io.ddb2sf.warmup;
+package io.ddb2sf.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
