@@ -54,6 +54,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -87,19 +88,45 @@ class AutoColumnsIT {
     private Cli auto;
     private String arn;
     private Instant[] hour;
+    private JsonStore json;
+    private StageKeys keys;
+
+    /** A new test table with {@code columns: auto}, its DynamoDB table and {@code hours} past hours to export. */
+    private void newAutoTable(String label, int hours) throws Exception {
+        t = stack.newTable(label, "hard");
+        Fixtures.createTable(ddb(), t.name());
+        Instant base = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(5));
+        hour = new Instant[hours];
+        for (int i = 0; i < hours; i++) {
+            hour[i] = base.plusSeconds(3600L * i);
+        }
+        auto = cli(AUTO);
+        json = new JsonStore(new StageStore(stack.s3(), LocalStack.BUCKET), Json.mapper());
+        keys = new StageKeys(t.prefix());
+    }
+
+    /** Hour 0 of {@code count} items with a name, exported, loaded and merged. */
+    private void syncNamedItems(int count) throws Exception {
+        for (int i = 0; i < count; i++) {
+            Map<String, AttributeValue> item = new HashMap<>(Fixtures.key("item-" + i, String.valueOf(i)));
+            item.put("name", s("name " + i));
+            put(item);
+        }
+        exportHour(0);
+        runJobs(0, auto);
+    }
+
+    /** Reads the table's stream through simulated hours. */
+    private void follow(DynamoDbStreamsClient streams) {
+        hours = new SimulatedHours(streams);
+        arn = ddb().describeTable(b -> b.tableName(t.name())).table().latestStreamArn();
+    }
 
     @Test
     void shouldTurnAttributesIntoColumnsSharedThroughOneVersionedRecord() throws Exception {
-        t = stack.newTable("auto", "hard");
-        Fixtures.createTable(ddb(), t.name());
-        Instant base = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(5));
-        hour = new Instant[] {base, base.plusSeconds(3600), base.plusSeconds(7200)};
-        auto = cli(AUTO);
-        JsonStore json = new JsonStore(new StageStore(stack.s3(), LocalStack.BUCKET), Json.mapper());
-        StageKeys keys = new StageKeys(t.prefix());
+        newAutoTable("auto", 3);
         try (var streams = stack.streams(); Connection c = stack.snowflake(t.schema())) {
-            hours = new SimulatedHours(streams);
-            arn = ddb().describeTable(b -> b.tableName(t.name())).table().latestStreamArn();
+            follow(streams);
 
             // Hour 1: the attributes seen become version 1, named by the documented rule.
             for (int i = 0; i < 12; i++) {
@@ -193,11 +220,7 @@ class AutoColumnsIT {
      */
     @Test
     void shouldTurnAttributesOnlyABackfillSawIntoColumns() throws Exception {
-        t = stack.newTable("autobf", "hard");
-        Fixtures.createTable(ddb(), t.name());
-        auto = cli(AUTO);
-        JsonStore json = new JsonStore(new StageStore(stack.s3(), LocalStack.BUCKET), Json.mapper());
-        StageKeys keys = new StageKeys(t.prefix());
+        newAutoTable("autobf", 0);
         for (int i = 0; i < 40; i++) {
             Map<String, AttributeValue> item = new HashMap<>(Fixtures.key("item-" + i, String.valueOf(i)));
             item.put("legacy", s("old " + i));
@@ -245,23 +268,10 @@ class AutoColumnsIT {
      */
     @Test
     void shouldNotTakeAColumnRecordedMeanwhileForARemovedOneAndCountItsMisfits() throws Exception {
-        t = stack.newTable("autorace", "hard");
-        Fixtures.createTable(ddb(), t.name());
-        Instant base = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(5));
-        hour = new Instant[] {base, base.plusSeconds(3600)};
-        auto = cli(AUTO);
-        JsonStore json = new JsonStore(new StageStore(stack.s3(), LocalStack.BUCKET), Json.mapper());
-        StageKeys keys = new StageKeys(t.prefix());
+        newAutoTable("autorace", 2);
         try (var streams = stack.streams(); Connection c = stack.snowflake(t.schema())) {
-            hours = new SimulatedHours(streams);
-            arn = ddb().describeTable(b -> b.tableName(t.name())).table().latestStreamArn();
-            for (int i = 0; i < 6; i++) {
-                Map<String, AttributeValue> item = new HashMap<>(Fixtures.key("item-" + i, String.valueOf(i)));
-                item.put("name", s("name " + i));
-                put(item);
-            }
-            exportHour(0);
-            runJobs(0, auto);
+            follow(streams);
+            syncNamedItems(6);
             // This merge-apply resolves the table now: NAME only.
             TableConfig old = resolved(auto, json, keys);
             assertThat(old.columns()).extracting(ColumnSpec::column).containsExactly("NAME");
@@ -298,23 +308,10 @@ class AutoColumnsIT {
      */
     @Test
     void shouldRollBackAMergeWhenAColumnWasAddedBetweenItsReadOfTheRecordAndItsMerge() throws Exception {
-        t = stack.newTable("autowindow", "hard");
-        Fixtures.createTable(ddb(), t.name());
-        Instant base = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(5));
-        hour = new Instant[] {base, base.plusSeconds(3600)};
-        auto = cli(AUTO);
-        JsonStore json = new JsonStore(new StageStore(stack.s3(), LocalStack.BUCKET), Json.mapper());
-        StageKeys keys = new StageKeys(t.prefix());
+        newAutoTable("autowindow", 2);
         try (var streams = stack.streams(); Connection c = stack.snowflake(t.schema())) {
-            hours = new SimulatedHours(streams);
-            arn = ddb().describeTable(b -> b.tableName(t.name())).table().latestStreamArn();
-            for (int i = 0; i < 4; i++) {
-                Map<String, AttributeValue> item = new HashMap<>(Fixtures.key("item-" + i, String.valueOf(i)));
-                item.put("name", s("name " + i));
-                put(item);
-            }
-            exportHour(0);
-            runJobs(0, auto);
+            follow(streams);
+            syncNamedItems(4);
             TableConfig old = resolved(auto, json, keys);
             for (int i = 0; i < 4; i++) {
                 update(i, "SET amount = :a", Map.of(":a", n(i + ".5")));
@@ -358,17 +355,10 @@ class AutoColumnsIT {
      */
     @Test
     void shouldRecordBothAttributesWhenTwoExportsOfTheTableOverlap() throws Exception {
-        t = stack.newTable("autopods", "hard");
-        Fixtures.createTable(ddb(), t.name());
-        Instant base = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(5));
-        hour = new Instant[] {base, base.plusSeconds(3600), base.plusSeconds(7200)};
+        newAutoTable("autopods", 3);
         Cli declared = cli(DECLARED);
-        auto = cli(AUTO);
-        JsonStore json = new JsonStore(new StageStore(stack.s3(), LocalStack.BUCKET), Json.mapper());
-        StageKeys keys = new StageKeys(t.prefix());
         try (var streams = stack.streams(); Connection c = stack.snowflake(t.schema())) {
-            hours = new SimulatedHours(streams);
-            arn = ddb().describeTable(b -> b.tableName(t.name())).table().latestStreamArn();
+            follow(streams);
             // Hour 0, before columns: auto: alpha stays in _ITEM.
             for (int i = 0; i < 5; i++) {
                 Map<String, AttributeValue> item = new HashMap<>(Fixtures.key("item-" + i, String.valueOf(i)));
