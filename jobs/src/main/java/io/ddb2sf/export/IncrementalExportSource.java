@@ -69,6 +69,8 @@ public final class IncrementalExportSource {
      * export wait (Wiring) inside the hourly DAG's 45-minute timeout of export_increment.
      */
     static final Duration PITR_CATCH_UP = Duration.ofMinutes(10);
+    /** FAILED answers in a row to a new attempt's token before giving up: each is an earlier attempt's export. */
+    private static final int MAX_FAILED_ANSWERS = 5;
 
     private final PipelineConfig.Stage stage;
     private final Duration streamTimestampPrecision;
@@ -244,13 +246,20 @@ public final class IncrementalExportSource {
                 stage.bucketOwner());
         // The hourly schedule runs this right after the hour ends, minutes before point-in-time recovery covers it.
         api.awaitRestorable(table.name(), p.end(), PITR_CATCH_UP);
-        ExportDescription d = api.startIncremental(table.name(), from, p.end(), VIEW, to,
-                clientToken(p, from, attempt == 0 ? "" : "/attempt-" + attempt));
-        if (d.exportStatus() == ExportStatus.FAILED) {
-            // DynamoDB keeps answering a ClientToken with its export for 8 hours, even a failed one: ask with a new token.
-            log.printf("export %s: incremental export %s FAILED before; starting a new one%n", p, d.exportArn());
-            d = api.startIncremental(table.name(), from, p.end(), VIEW, to,
-                    clientToken(p, from, "/" + clock.instant().toEpochMilli()));
+        ExportDescription d = api.startIncremental(table.name(), from, p.end(), VIEW, to, clientToken(p, from, attempt));
+        // DynamoDB keeps answering a ClientToken with its export for 8 hours, even a failed one: a FAILED answer is an
+        // attempt whose failure no run recorded (it stopped first); the next attempt has the next token, the same for
+        // every run of the hour, so runs at once still share one export.
+        for (int tries = 0; d.exportStatus() == ExportStatus.FAILED; tries++) {
+            if (tries == MAX_FAILED_ANSWERS) {
+                throw new JobException(ErrorCode.EXPORT_FAILED, "incremental exports of " + p + " keep answering FAILED"
+                        + " (last " + d.exportArn() + ": " + d.failureCode() + "); fix the cause (bucket, its policy or KMS"
+                        + " key, quota; a bucket of another account needs stage.bucketOwner) and rerun");
+            }
+            log.printf("export %s: incremental export %s (attempt %d) FAILED before; starting attempt %d%n", p,
+                    d.exportArn(), attempt, attempt + 1);
+            attempt++;
+            d = api.startIncremental(table.name(), from, p.end(), VIEW, to, clientToken(p, from, attempt));
         }
         HourExport export = new HourExport(d.exportArn(), tableArn, from, p.end(), attempt);
         if (records.writeIfUnchanged(keys.exportState(p), export, retired.map(JsonStore.Stored::etag))) {
@@ -281,13 +290,13 @@ public final class IncrementalExportSource {
         return recorded;
     }
 
-    /** A FAILED export leaves no record, so the rerun starts a new one. */
+    /** A FAILED export is retired like a corrupt one, so the rerun starts the next attempt. */
     private ExportDescription awaitCompleted(HourPartition p, HourExport export) {
         try {
             return api.awaitCompleted(export.exportArn());
         } catch (JobException e) {
             if (e.code() == ErrorCode.EXPORT_FAILED) {
-                store.delete(keys.exportState(p));
+                retire(p, export);
             }
             throw e;
         }
@@ -308,8 +317,9 @@ public final class IncrementalExportSource {
      * The same for every run of the hour, so DynamoDB gives them one export ("Providing a ClientToken makes the call
      * idempotent ... valid for 8 hours", API_ExportTableToPointInTime); hashed, as table names can be long.
      */
-    private static String clientToken(HourPartition p, Instant from, String attempt) {
-        return "ddb2sf-" + StageStore.sha256((p.id() + "/" + from + attempt).getBytes(StandardCharsets.UTF_8)).substring(0, 32);
+    private static String clientToken(HourPartition p, Instant from, int attempt) {
+        String text = p.id() + "/" + from + (attempt == 0 ? "" : "/attempt-" + attempt);
+        return "ddb2sf-" + StageStore.sha256(text.getBytes(StandardCharsets.UTF_8)).substring(0, 32);
     }
 
     private Optional<JsonStore.Stored<HourExport>> readState(HourPartition p) {

@@ -12,6 +12,7 @@ import io.ddb2sf.config.PipelineConfig;
 import io.ddb2sf.export.ExportSummary;
 import io.ddb2sf.stage.Checkpoint;
 import io.ddb2sf.stage.HourPartition;
+import io.ddb2sf.stage.StageKeys;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
@@ -190,6 +191,49 @@ class IncrementalExportIT {
             assertThat(api.started()).as("the rerun started a second export, not the damaged one again").hasSize(2);
             assertThat(api.started().get(1).clientToken()).isNotEqualTo(api.started().get(0).clientToken());
             assertThat(rerun.inserts()).isEqualTo(12);
+        }
+    }
+
+    /**
+     * An export that ends FAILED (e.g. a bucket policy refusing DynamoDB) is retired in the hour's record like a corrupt
+     * one: the rerun starts the next attempt, whose ClientToken every run of the hour computes alike, and a later run
+     * adopts that export instead of starting another.
+     */
+    @Test
+    void shouldRetireAFailedExportAndStartTheNextAttemptWhenTheHourIsRerun() throws Exception {
+        LocalStack.TestTable t = stack.newTable("incexport_failed", "hard");
+        Instant last = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(1));
+        HourPartition p = new HourPartition(t.name(), last, last.plus(Duration.ofHours(1)));
+        try (DynamoDbClient ddb = stack.dynamodb(); DynamoDbStreamsClient streams = stack.streams(); S3Client s3 = stack.s3()) {
+            Fixtures.createTable(ddb, t.name());
+            String arn = ddb.describeTable(r -> r.tableName(t.name())).table().latestStreamArn();
+            SimulatedHours hours = new SimulatedHours(streams);
+            ExportingDynamoDb api = new ExportingDynamoDb(ddb, hours.view(streams, new Random(7), 0), s3, 1);
+            Path exportConfig = stack.writeConfig(t.prefix(), t.schema(),
+                    Fixtures.tableYaml(t.name(), "hard") + "  source: incremental-export\n");
+            for (int i = 0; i < 5; i++) {
+                Fixtures.put(ddb, t.name(), Fixtures.plain("f-" + i, String.valueOf(i), i));
+            }
+            hours.date(arn, p.start().plusSeconds(60), p.end().minusSeconds(60));
+
+            api.failNextExport();
+            assertThatThrownBy(() -> exportHour(exportConfig, api, p))
+                    .isInstanceOfSatisfying(JobException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.EXPORT_FAILED);
+                        assertThat(e.getMessage()).contains("FAILED", "rerun").doesNotContain("\n");
+                    });
+            var record = Json.mapper().readTree(s3.getObjectAsBytes(b -> b.bucket(LocalStack.BUCKET)
+                    .key(new StageKeys(t.prefix()).exportState(p))).asUtf8String());
+            assertThat(record.path("exportArn").isNull()).as("the failed export is retired: " + record).isTrue();
+            assertThat(record.path("attempt").asInt()).as("the next attempt named: " + record).isEqualTo(1);
+
+            ExportSummary rerun = exportHour(exportConfig, api, p);
+            assertThat(api.started()).as("the rerun started the next attempt").hasSize(2);
+            assertThat(api.started().get(1).clientToken()).isNotEqualTo(api.started().get(0).clientToken());
+            assertThat(rerun.inserts()).isEqualTo(5);
+            ExportSummary again = exportHour(exportConfig, api, p);
+            assertThat(api.started()).as("a later run adopts the completed attempt").hasSize(2);
+            assertThat(again.inserts()).isEqualTo(5);
         }
     }
 
