@@ -32,6 +32,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.UnaryOperator;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -109,8 +110,8 @@ public final class Wiring implements AutoCloseable {
         ExportApi api = new ExportApi(dynamodb(), clock, Thread::sleep, log, pollEvery, maxWait);
         IncrementalExportSource incremental = new IncrementalExportSource(config.stage(), precision(), dynamodb(), api,
                 stage(), checkpoints(), manifests(), json, clock, log);
-        return new ExportJob(table, config.stage(), streamReader(), stage(), checkpoints(), manifests(), clock, log,
-                incremental);
+        return new ExportJob(table, config.stage(), streamReader(), stage(), checkpoints(), manifests(), columnsRecord(),
+                Optional.of(incremental), clock, log);
     }
 
     public BackfillJob backfillJob(TableConfig table) {
@@ -210,7 +211,11 @@ public final class Wiring implements AutoCloseable {
      * also record new ones and write a partition with one version of them.
      */
     private TableConfig resolved(TableConfig table) {
-        return new ColumnsRecord(new JsonStore(stage(), json), keys(), log).resolve(table).table();
+        return columnsRecord().resolve(table).table();
+    }
+
+    private ColumnsRecord columnsRecord() {
+        return new ColumnsRecord(new JsonStore(stage(), json), keys(), log);
     }
 
     private SnowflakeConnections warehouse() {

@@ -70,33 +70,20 @@ public final class ExportJob {
     private final Optional<IncrementalExportSource> incremental;
     private final ColumnsRecord columnsRecord;
 
-    public ExportJob(TableConfig table, PipelineConfig.Stage stage, StreamReader reader, StageStore store, CheckpointStore checkpoints,
-                     ManifestStore manifests, Clock clock, PrintStream log) {
-        this(table, stage, reader, store, checkpoints, manifests, clock, log, SHARD_READERS, Optional.empty());
-    }
-
-    /** With the incremental-export source, which a table configured with {@code source: incremental-export} needs. */
-    public ExportJob(TableConfig table, PipelineConfig.Stage stage, StreamReader reader, StageStore store, CheckpointStore checkpoints,
-                     ManifestStore manifests, Clock clock, PrintStream log, IncrementalExportSource incremental) {
-        this(table, stage, reader, store, checkpoints, manifests, clock, log, SHARD_READERS, Optional.of(incremental));
+    /**
+     * @param columnsRecord where a {@code columns: auto} table's columns are recorded (stage/ColumnsRecord)
+     * @param incremental   the incremental-export source, which a table with {@code source: incremental-export} needs
+     */
+    public ExportJob(TableConfig table, PipelineConfig.Stage stage, StreamReader reader, StageStore store,
+                     CheckpointStore checkpoints, ManifestStore manifests, ColumnsRecord columnsRecord,
+                     Optional<IncrementalExportSource> incremental, Clock clock, PrintStream log) {
+        this(table, stage, reader, store, checkpoints, manifests, columnsRecord, incremental, clock, log, SHARD_READERS);
     }
 
     /** With the number of shards read at once. */
-    ExportJob(TableConfig table, PipelineConfig.Stage stage, StreamReader reader, StageStore store, CheckpointStore checkpoints,
-              ManifestStore manifests, Clock clock, PrintStream log, int shardReaders) {
-        this(table, stage, reader, store, checkpoints, manifests, clock, log, shardReaders, Optional.empty());
-    }
-
-    private ExportJob(TableConfig table, PipelineConfig.Stage stage, StreamReader reader, StageStore store,
-                      CheckpointStore checkpoints, ManifestStore manifests, Clock clock, PrintStream log, int shardReaders,
-                      Optional<IncrementalExportSource> incremental) {
-        this(table, stage, reader, store, checkpoints, manifests, clock, log, shardReaders, incremental,
-                new ColumnsRecord(new JsonStore(store, Json.mapper()), new StageKeys(stage.prefix()), log));
-    }
-
-    private ExportJob(TableConfig table, PipelineConfig.Stage stage, StreamReader reader, StageStore store,
-                      CheckpointStore checkpoints, ManifestStore manifests, Clock clock, PrintStream log, int shardReaders,
-                      Optional<IncrementalExportSource> incremental, ColumnsRecord columnsRecord) {
+    ExportJob(TableConfig table, PipelineConfig.Stage stage, StreamReader reader, StageStore store,
+              CheckpointStore checkpoints, ManifestStore manifests, ColumnsRecord columnsRecord,
+              Optional<IncrementalExportSource> incremental, Clock clock, PrintStream log, int shardReaders) {
         this.columnsRecord = columnsRecord;
         this.incremental = incremental;
         this.shardReaders = shardReaders;
@@ -113,8 +100,8 @@ public final class ExportJob {
 
     /** The same job, recording the automatic columns of a {@code columns: auto} table through {@code columnsRecord}. */
     public ExportJob withColumnsRecord(ColumnsRecord columnsRecord) {
-        return new ExportJob(table, stage, reader, store, checkpoints, manifests, clock, log, shardReaders, incremental,
-                columnsRecord);
+        return new ExportJob(table, stage, reader, store, checkpoints, manifests, columnsRecord, incremental, clock, log,
+                shardReaders);
     }
 
     public ExportSummary run(HourPartition p) {

@@ -10,6 +10,8 @@ import io.ddb2sf.config.ConfigLoader;
 import io.ddb2sf.config.PipelineConfig;
 import io.ddb2sf.dynamodb.StreamReader;
 import io.ddb2sf.stage.CheckpointStore;
+import io.ddb2sf.stage.ColumnsRecord;
+import io.ddb2sf.stage.JsonStore;
 import io.ddb2sf.stage.InMemoryS3;
 import io.ddb2sf.stage.Manifest;
 import io.ddb2sf.stage.ManifestStore;
@@ -29,6 +31,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -210,8 +213,10 @@ class ExportJobTest {
         StageKeys keys = new StageKeys("stage");
         FakeTime time = new FakeTime(H0.plus(Duration.ofHours(3)));
         StreamReader reader = new StreamReader(new OneTable(), stream, time, time::sleep, () -> 0.5);
+        PrintStream log = new PrintStream(logged, true);
         return new ExportJob(c.table("orders"), c.stage(), reader, store, new CheckpointStore(store, keys, Json.mapper()),
-                new ManifestStore(store, keys, Json.mapper()), time, new PrintStream(logged, true), shardReaders);
+                new ManifestStore(store, keys, Json.mapper()), new ColumnsRecord(new JsonStore(store, Json.mapper()), keys, log),
+                Optional.empty(), time, log, shardReaders);
     }
 
     private static HourPartition hour(int n) {
