@@ -178,7 +178,7 @@ public final class BackfillJob {
         ExportRows snapshotRows = stage.snapshotRows(table, p);
         SegmentState[] state = {initial};
         double[] rcu = {initial.consumedRcu()};
-        ColumnsRecord.Discovery discovery = BackfillStage.discovery(table);
+        ColumnsRecord.Discovery discovery = ColumnsRecord.Discovery.of(table);
         try (ScratchDir tmp = ScratchDir.create("ddb2sf-backfill-" + segment + "-");
              PartWriter writer = new PartWriter(store, keys, schema, p, stageConfig.partTargetBytes(),
                      stageConfig.rowGroupBytes(), tmp.path(), initial.parts().size())) {
@@ -186,9 +186,7 @@ public final class BackfillJob {
                 rcu[0] += cost;
                 for (Map<String, AttributeValue> item : items) {
                     ChangeRow row = snapshotRows.of(ExportLine.full(item), misfits);
-                    if (discovery != null) {
-                        discovery.see(row);
-                    }
+                    discovery.see(row);
                     writer.write(row, position);
                     progress.incrementAndGet();
                 }

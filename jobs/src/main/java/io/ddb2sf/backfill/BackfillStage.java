@@ -103,14 +103,9 @@ final class BackfillStage {
      * the columns record first.
      */
     void propose(TableConfig table, ColumnsRecord.Discovery seen) {
-        if (seen != null && !seen.isEmpty()) {
+        if (!seen.isEmpty()) {
             columnsRecord.propose(table, seen);
         }
-    }
-
-    /** A discovery for a unit of a {@code columns: auto} table, else null. */
-    static ColumnsRecord.Discovery discovery(TableConfig table) {
-        return table.auto() == null ? null : new ColumnsRecord.Discovery();
     }
 
     /** The converter of items to snapshot rows of this backfill: one for the scan and the export routes alike. */

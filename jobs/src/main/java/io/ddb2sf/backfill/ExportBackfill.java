@@ -164,12 +164,10 @@ public final class ExportBackfill {
              PartWriter writer = new PartWriter(store, keys, schema, p, stageConfig.partTargetBytes(),
                      stageConfig.rowGroupBytes(), tmp.path())) {
             List<Manifest.FileEntry> parts;
-            ColumnsRecord.Discovery discovery = BackfillStage.discovery(table);
+            ColumnsRecord.Discovery discovery = ColumnsRecord.Discovery.of(table);
             try {
                 file.rows(source, rows, misfits, row -> {
-                    if (discovery != null) {
-                        discovery.see(row);
-                    }
+                    discovery.see(row);
                     writer.write(row, position);
                     writer.rollIfFull();
                 });

@@ -131,7 +131,7 @@ public final class ExportJob {
         log.printf("export %s: %s from %s%n", p, plan.mode, plan.from.isEmpty() ? "the stream's trim horizon" : "the checkpoint");
 
         ChangeRowSchema schema = new ChangeRowSchema(table);
-        ColumnsRecord.Discovery discovery = table.auto() == null ? null : new ColumnsRecord.Discovery();
+        ColumnsRecord.Discovery discovery = ColumnsRecord.Discovery.of(table);
         Counts counts = new Counts();
         long misfits = 0;
         SortedMap<String, ShardPosition> to = new TreeMap<>();
@@ -156,9 +156,7 @@ public final class ExportJob {
                 ShardFeed feed = feeds.get(shard.id);
                 for (ShardFeed.Row row = feed.take(); row != ShardFeed.END; row = feed.take()) {
                     counts.count(row.op(), row.ttl(), row.late());
-                    if (discovery != null) {
-                        discovery.see(row.row());
-                    }
+                    discovery.see(row.row());
                     writer.write(row.row(), row.sequence());
                     writer.rollIfFull();
                     if (counts.rows % 100_000 == 0) {
@@ -183,9 +181,7 @@ public final class ExportJob {
                 schema.fingerprint(), files, new Manifest.Totals(files.size(), rows, bytes),
                 new Manifest.ChangeCounts(counts.inserts, counts.modifies, counts.removes, counts.ttlRemoves, counts.late, 0),
                 columnsVersion);
-        if (discovery != null) {
-            columnsRecord.propose(table, discovery);
-        }
+        columnsRecord.propose(table, discovery);
         manifests.write(p, manifest);
         advanceCheckpoint(p, arn, to, checkpoint);
 

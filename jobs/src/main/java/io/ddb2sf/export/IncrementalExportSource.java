@@ -171,7 +171,7 @@ public final class IncrementalExportSource {
         ChangeRowSchema schema = new ChangeRowSchema(table);
         ExportRows convert = ExportRows.changes(table, p.id(), VIEW, streamTimestampPrecision);
         TypedValues.Counter misfits = new TypedValues.Counter();
-        ColumnsRecord.Discovery discovery = table.auto() == null ? null : new ColumnsRecord.Discovery();
+        ColumnsRecord.Discovery discovery = ColumnsRecord.Discovery.of(table);
         long[] ops = new long[4]; // inserts, modifies, removes, before the hour (the overlap)
         List<DataFile> files = tree.files();
         List<Manifest.FileEntry> parts;
@@ -187,9 +187,7 @@ public final class IncrementalExportSource {
                     if (row.eventTime().isBefore(p.start())) {
                         ops[3]++;
                     }
-                    if (discovery != null) {
-                        discovery.see(row);
-                    }
+                    discovery.see(row);
                     writer.write(row, position);
                     writer.rollIfFull();
                 });
@@ -203,9 +201,7 @@ public final class IncrementalExportSource {
         long rows = parts.stream().mapToLong(Manifest.FileEntry::rows).sum();
         long bytes = parts.stream().mapToLong(Manifest.FileEntry::size).sum();
         // As for the stream: the attributes the hour brings are recorded before the manifest that makes it loadable.
-        if (discovery != null) {
-            columnsRecord.propose(table, discovery);
-        }
+        columnsRecord.propose(table, discovery);
         manifests.write(p, new Manifest(Manifest.FORMAT_VERSION, table.name(), p.id(), p.start(), p.end(),
                 new Manifest.Source(Checkpoint.INCREMENTAL_EXPORT, null, new TreeMap<>(), new TreeMap<>()),
                 schema.fingerprint(), parts, new Manifest.Totals(parts.size(), rows, bytes),

@@ -49,11 +49,6 @@ public final class LoadJob {
     private final PrintStream log;
     private final UnaryOperator<TableConfig> current;
 
-    public LoadJob(TableConfig table, StageKeys keys, ManifestStore manifests, WarehouseTables tables,
-                   ConnectionFactory warehouse, Migrator migrator, Ledger ledger, Clock clock, PrintStream log) {
-        this(table, keys, manifests, tables, warehouse, migrator, ledger, clock, log, UnaryOperator.identity());
-    }
-
     /** @param current the table with its columns as recorded now ({@code columns: auto}; SchemaChanges reads it) */
     public LoadJob(TableConfig table, StageKeys keys, ManifestStore manifests, WarehouseTables tables,
                    ConnectionFactory warehouse, Migrator migrator, Ledger ledger, Clock clock, PrintStream log,

@@ -50,14 +50,10 @@ public final class MergeJob {
     private final PrintStream log;
     private final UnaryOperator<TableConfig> current;
 
-    /** @param streamTimestampPrecision aws.streamTimestampPrecision: dates the rows of a backfill */
-    public MergeJob(TableConfig table, Duration streamTimestampPrecision, ConnectionFactory warehouse, Migrator migrator,
-                    Ledger ledger, Clock clock,
-                    PrintStream log) {
-        this(table, streamTimestampPrecision, warehouse, migrator, ledger, clock, log, UnaryOperator.identity());
-    }
-
-    /** @param current the table with its columns as recorded now ({@code columns: auto}; SchemaChanges reads it) */
+    /**
+     * @param streamTimestampPrecision aws.streamTimestampPrecision: dates the rows of a backfill
+     * @param current the table with its columns as recorded now ({@code columns: auto}; SchemaChanges reads it)
+     */
     public MergeJob(TableConfig table, Duration streamTimestampPrecision, ConnectionFactory warehouse, Migrator migrator,
                     Ledger ledger, Clock clock, PrintStream log, UnaryOperator<TableConfig> current) {
         this.current = current;
@@ -76,7 +72,8 @@ public final class MergeJob {
         try (Connection c = warehouse.open()) {
             migrator.migrate(c);
             // The MERGE writes the columns SchemaChanges found current, which may be more than this job started with.
-            SchemaChanges.Applied applied = new SchemaChanges(log, current).applied(c, this.table, "merge-apply " + p.id());
+            SchemaChanges schemaChanges = new SchemaChanges(log, current);
+            SchemaChanges.Applied applied = schemaChanges.applied(c, this.table, "merge-apply " + p.id());
             TableConfig table = applied.table();
             SchemaChanges.Report columns = applied.report();
             Ledger.Entry loaded = ledger.find(c, table.name(), p.id(), Ledger.Step.LOAD)
@@ -103,7 +100,7 @@ public final class MergeJob {
                 n[3] = refreshed;
                 n[4] = misfits;
                 if (table.auto() != null) {
-                    List<String> meanwhile = new SchemaChanges(log, current).addedMeanwhile(tx, table);
+                    List<String> meanwhile = schemaChanges.addedMeanwhile(tx, table);
                     if (!meanwhile.isEmpty()) {
                         throw new JobException(ErrorCode.WAREHOUSE_FAILED, "columns " + meanwhile + " of "
                                 + table.targetTable() + " were added by another run while " + p + " was merged, which"

@@ -29,12 +29,10 @@ public final class MigrateJob {
     private final PrintStream log;
     private final UnaryOperator<TableConfig> current;
 
-    /** @param chosen the tables whose landing, analytics and tombstone tables it creates */
-    public MigrateJob(List<TableConfig> chosen, WarehouseTables tables, ConnectionFactory warehouse, Migrator migrator, Clock clock, PrintStream log) {
-        this(chosen, tables, warehouse, migrator, clock, log, UnaryOperator.identity());
-    }
-
-    /** @param current a table with its columns as recorded now ({@code columns: auto}; SchemaChanges reads it) */
+    /**
+     * @param chosen  the tables whose landing, analytics and tombstone tables it creates
+     * @param current a table with its columns as recorded now ({@code columns: auto}; SchemaChanges reads it)
+     */
     public MigrateJob(List<TableConfig> chosen, WarehouseTables tables, ConnectionFactory warehouse, Migrator migrator,
                       Clock clock, PrintStream log, UnaryOperator<TableConfig> current) {
         this.current = current;

@@ -97,10 +97,6 @@ public final class SchemaChanges {
     private final PrintStream log;
     private final UnaryOperator<TableConfig> current;
 
-    public SchemaChanges(PrintStream log) {
-        this(log, UnaryOperator.identity());
-    }
-
     /**
      * @param current the table with its columns as recorded now, for tables whose columns grow while jobs run
      *                ({@code columns: auto}: its record in the stage, which other pods add to); read after the

@@ -230,6 +230,20 @@ public final class ColumnsRecord {
     public static final class Discovery {
         private static final ObjectMapper JSON = new ObjectMapper();
         private final TreeMap<String, Seen> attributes = new TreeMap<>();
+        private final boolean enabled;
+
+        public Discovery() {
+            this(true);
+        }
+
+        private Discovery(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        /** A discovery for {@code table}'s rows: one that sees nothing (and costs nothing) unless it has columns: auto. */
+        public static Discovery of(TableConfig table) {
+            return new Discovery(table.auto() != null);
+        }
 
         static final class Seen {
             final ScalarType type;
@@ -241,7 +255,7 @@ public final class ColumnsRecord {
         }
 
         public void see(ChangeRow row) {
-            if (row.item() == null || row.itemTypes() == null) {
+            if (!enabled || row.item() == null || row.itemTypes() == null) {
                 return;
             }
             try {

@@ -528,7 +528,7 @@ class AutoColumnsIT {
                 new io.ddb2sf.stage.ManifestStore(new StageStore(stack.s3(), LocalStack.BUCKET), new StageKeys(t.prefix()),
                         Json.mapper()), new io.ddb2sf.snowflake.WarehouseTables(config.snowflake()),
                 new SnowflakeConnections(config.snowflake()), Migrator.fromClasspath(), new Ledger(), Clock.systemUTC(),
-                System.err);
+                System.err, java.util.function.UnaryOperator.identity());
     }
 
     /** The auto config as the jar reads it (without the test's own DDB2SF_ settings). */

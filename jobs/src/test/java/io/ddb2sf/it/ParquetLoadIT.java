@@ -167,8 +167,8 @@ class ParquetLoadIT {
         ConnectionFactory recording = recording(new SnowflakeConnections(config.snowflake()), sent);
         ManifestStore manifests = new ManifestStore(new StageStore(s3, LocalStack.BUCKET), new StageKeys(t.prefix()), Json.mapper());
         LoadSummary load = new LoadJob(config.table(t.name()), new StageKeys(t.prefix()), manifests,
-                new WarehouseTables(config.snowflake()), recording, Migrator.fromClasspath(), new Ledger(), Clock.systemUTC(), System.err)
-                .run(new HourPartition(t.name(), hour[0], hour[1]));
+                new WarehouseTables(config.snowflake()), recording, Migrator.fromClasspath(), new Ledger(), Clock.systemUTC(), System.err,
+                java.util.function.UnaryOperator.identity()).run(new HourPartition(t.name(), hour[0], hour[1]));
         assertThat(load.rows()).isEqualTo(BLOBS.size());
 
         List<String> copies = sent.stream().filter(q -> q.contains("COPY INTO")).toList();
