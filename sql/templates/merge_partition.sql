@@ -14,8 +14,9 @@
 -- _TTL_DELETE: the item was deleted then. A full refresh's REMOVE (zero sequence) cannot know what the item last held
 -- nor when it went; a stream REMOVE of the key that is older than the full refresh but newer than the state it kept
 -- (its version in the tombstones, record_kept_versions.sql) does, and gives the row its image, _DELETED_AT and
--- _TTL_DELETE, the version staying the snapshot's: so the row ends the same whichever is merged first. The clauses'
--- conditions exclude each other, so their order does not matter.
+-- _TTL_DELETE, the version staying the snapshot's: so the row ends the same whichever is merged first. Snowflake takes
+-- any number of WHEN MATCHED [AND <case_predicate>] clauses (MERGE, https://docs.snowflake.com/en/sql-reference/sql/merge);
+-- these clauses' conditions exclude each other, so their order does not matter.
 -- A typed column a landing row lacks (its partition was staged before the column was added: COPY leaves a column the
 -- files do not have NULL) takes its value from the row's item, typed as the export types it (from_item, the
 -- item_value_* templates): the typed value is NULL only when the export's would be, so a partition staged before a
