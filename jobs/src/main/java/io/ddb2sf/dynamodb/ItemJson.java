@@ -119,28 +119,70 @@ public final class ItemJson {
         return c >= '0' && c <= '9';
     }
 
-    private static final java.util.Comparator<Map.Entry<String, AttributeValue>> BY_NAME = Map.Entry.comparingByKey();
-
     private static void writeMap(Map<String, AttributeValue> map, StringBuilder values, StringBuilder types) {
         values.append('{');
         types.append('{');
         // Sorted so the same item always gives the same bytes, whatever map the SDK handed us.
-        // Entries rather than names, so no value is looked up again by its name.
-        @SuppressWarnings("unchecked")
-        Map.Entry<String, AttributeValue>[] entries = map.entrySet().toArray(new Map.Entry[0]);
-        Arrays.sort(entries, BY_NAME);
-        for (int i = 0; i < entries.length; i++) {
+        Attributes sorted = Attributes.sorted(map);
+        for (int i = 0; i < sorted.size; i++) {
             if (i > 0) {
                 values.append(',');
                 types.append(',');
             }
-            String name = entries[i].getKey();
-            string(name, values).append(':');
-            string(name, types).append(':');
-            write(entries[i].getValue(), values, types);
+            // The name's JSON text is escaped once and copied into the types document.
+            int nameStart = values.length();
+            string(sorted.names[i], values).append(':');
+            types.append(values, nameStart, values.length());
+            write(sorted.values[i], values, types);
         }
         values.append('}');
         types.append('}');
+    }
+
+    /**
+     * A map's names and values in name order. Read with {@code forEach}, which the SDK's unmodifiable map hands to
+     * its backing map (its entry set's {@code toArray} wraps every entry in a new object), and sorted by insertion,
+     * which for an item's few attributes beats a general sort and costs one pass when they come in order already.
+     * A map of many attributes (an untrusted item may hold thousands) is sorted as a whole instead.
+     */
+    private static final class Attributes {
+        private static final int INSERTION_LIMIT = 32;
+
+        private final String[] names;
+        private final AttributeValue[] values;
+        private int size;
+
+        private Attributes(int capacity) {
+            names = new String[capacity];
+            values = new AttributeValue[capacity];
+        }
+
+        static Attributes sorted(Map<String, AttributeValue> map) {
+            Attributes a = new Attributes(map.size());
+            if (map.size() <= INSERTION_LIMIT) {
+                map.forEach(a::insert);
+                return a;
+            }
+            @SuppressWarnings("unchecked")
+            Map.Entry<String, AttributeValue>[] entries = map.entrySet().toArray(new Map.Entry[0]);
+            Arrays.sort(entries, Map.Entry.comparingByKey());
+            for (Map.Entry<String, AttributeValue> e : entries) {
+                a.names[a.size] = e.getKey();
+                a.values[a.size++] = e.getValue();
+            }
+            return a;
+        }
+
+        private void insert(String name, AttributeValue value) {
+            int i = size++;
+            while (i > 0 && names[i - 1].compareTo(name) > 0) {
+                names[i] = names[i - 1];
+                values[i] = values[i - 1];
+                i--;
+            }
+            names[i] = name;
+            values[i] = value;
+        }
     }
 
     private static void write(AttributeValue v, StringBuilder values, StringBuilder types) {
