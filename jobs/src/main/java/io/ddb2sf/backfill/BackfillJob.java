@@ -17,6 +17,7 @@ import io.ddb2sf.stage.ColumnsRecord;
 import io.ddb2sf.stage.CheckpointStore;
 import io.ddb2sf.stage.Manifest;
 import io.ddb2sf.stage.ManifestStore;
+import io.ddb2sf.stage.PartFormat;
 import io.ddb2sf.stage.PartWriter;
 import io.ddb2sf.stage.ScratchDir;
 import io.ddb2sf.stage.StageKeys;
@@ -180,7 +181,7 @@ public final class BackfillJob {
         double[] rcu = {initial.consumedRcu()};
         ColumnsRecord.Discovery discovery = ColumnsRecord.Discovery.of(table);
         try (ScratchDir tmp = ScratchDir.create("ddb2sf-backfill-" + segment + "-");
-             PartWriter writer = new PartWriter(store, keys, schema, p, stageConfig.partTargetBytes(),
+             PartWriter writer = new PartWriter(store, keys, schema, PartFormat.CURRENT, p, stageConfig.partTargetBytes(),
                      stageConfig.rowGroupBytes(), tmp.path(), initial.parts().size())) {
             scan.scan(segment, fromJson(initial.lastEvaluatedKey()), (items, next, cost) -> {
                 rcu[0] += cost;

@@ -13,6 +13,7 @@ import io.ddb2sf.stage.CheckpointStore;
 import io.ddb2sf.stage.ColumnsRecord;
 import io.ddb2sf.stage.JsonStore;
 import io.ddb2sf.stage.Manifest;
+import io.ddb2sf.stage.PartFormat;
 import io.ddb2sf.stage.ManifestStore;
 import io.ddb2sf.stage.ShardPosition;
 import io.ddb2sf.stage.StageKeys;
@@ -135,7 +136,7 @@ final class BackfillStage {
         files.sort(Comparator.comparing(Manifest.FileEntry::key));
         long rows = rows(files);
         Instant version = p.version(streamTimestampPrecision);
-        Manifest m = new Manifest(Manifest.FORMAT_VERSION, table.name(), p.id(), version, version,
+        Manifest m = new Manifest(PartFormat.CURRENT.version(), table.name(), p.id(), version, version,
                 new Manifest.Source(source, null, new TreeMap<>(), new TreeMap<>()), schema.fingerprint(), files,
                 new Manifest.Totals(files.size(), rows, files.stream().mapToLong(Manifest.FileEntry::size).sum()),
                 new Manifest.ChangeCounts(0, 0, 0, 0, 0, rows), table.auto() == null ? null : columns.version());

@@ -20,6 +20,7 @@ import io.ddb2sf.stage.CheckpointStore;
 import io.ddb2sf.stage.JsonStore;
 import io.ddb2sf.stage.Manifest;
 import io.ddb2sf.stage.ManifestStore;
+import io.ddb2sf.stage.PartFormat;
 import io.ddb2sf.stage.PartWriter;
 import io.ddb2sf.stage.ScratchDir;
 import io.ddb2sf.stage.StageKeys;
@@ -161,7 +162,7 @@ public final class ExportBackfill {
         // The part names carry the file's index: a rerun of the file writes the same keys, and its parts can be found.
         String position = String.format("%05d", i);
         try (ScratchDir tmp = ScratchDir.create("ddb2sf-export-" + i + "-");
-             PartWriter writer = new PartWriter(store, keys, schema, p, stageConfig.partTargetBytes(),
+             PartWriter writer = new PartWriter(store, keys, schema, PartFormat.CURRENT, p, stageConfig.partTargetBytes(),
                      stageConfig.rowGroupBytes(), tmp.path())) {
             List<Manifest.FileEntry> parts;
             ColumnsRecord.Discovery discovery = ColumnsRecord.Discovery.of(table);

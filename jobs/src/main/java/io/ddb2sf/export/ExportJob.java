@@ -12,6 +12,7 @@ import io.ddb2sf.stage.CheckpointStore;
 import io.ddb2sf.stage.ColumnsRecord;
 import io.ddb2sf.stage.JsonStore;
 import io.ddb2sf.stage.Manifest;
+import io.ddb2sf.stage.PartFormat;
 import io.ddb2sf.stage.ManifestStore;
 import io.ddb2sf.stage.PartWriter;
 import io.ddb2sf.stage.HourPartition;
@@ -131,6 +132,8 @@ public final class ExportJob {
         log.printf("export %s: %s from %s%n", p, plan.mode, plan.from.isEmpty() ? "the stream's trim horizon" : "the checkpoint");
 
         ChangeRowSchema schema = new ChangeRowSchema(table);
+        // As for the columns, a rerun encodes its parts as its manifest recorded.
+        PartFormat format = previous.map(m -> PartFormat.of(m.formatVersion())).orElse(PartFormat.CURRENT);
         ColumnsRecord.Discovery discovery = ColumnsRecord.Discovery.of(table);
         Counts counts = new Counts();
         long misfits = 0;
@@ -139,7 +142,7 @@ public final class ExportJob {
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(shardReaders, plan.shards.size())),
                 ExportJob::readerThread);
         try (ScratchDir tmp = ScratchDir.create("ddb2sf-export-");
-             PartWriter writer = new PartWriter(store, keys, schema, p, stage.partTargetBytes(),
+             PartWriter writer = new PartWriter(store, keys, schema, format, p, stage.partTargetBytes(),
                      stage.rowGroupBytes(), tmp.path())) {
             // Every shard is read on the pool, submitted in plan order (parents first), a child only after its parent
             // finished; the rows are written here, one shard after the other in that same order, so the parts and
@@ -176,7 +179,7 @@ public final class ExportJob {
 
         long rows = files.stream().mapToLong(Manifest.FileEntry::rows).sum();
         long bytes = files.stream().mapToLong(Manifest.FileEntry::size).sum();
-        Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, table.name(), p.id(), p.start(), p.end(),
+        Manifest manifest = new Manifest(format.version(), table.name(), p.id(), p.start(), p.end(),
                 new Manifest.Source("stream", arn, new TreeMap<>(plan.from), to),
                 schema.fingerprint(), files, new Manifest.Totals(files.size(), rows, bytes),
                 new Manifest.ChangeCounts(counts.inserts, counts.modifies, counts.removes, counts.ttlRemoves, counts.late, 0),

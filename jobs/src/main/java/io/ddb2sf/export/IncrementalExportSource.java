@@ -19,6 +19,7 @@ import io.ddb2sf.stage.ColumnsRecord;
 import io.ddb2sf.stage.HourPartition;
 import io.ddb2sf.stage.JsonStore;
 import io.ddb2sf.stage.Manifest;
+import io.ddb2sf.stage.PartFormat;
 import io.ddb2sf.stage.ManifestStore;
 import io.ddb2sf.stage.PartWriter;
 import io.ddb2sf.stage.ScratchDir;
@@ -169,6 +170,7 @@ public final class IncrementalExportSource {
                 export.exportArn()), ExportTree.Expected.incremental(tableArn, VIEW, export.from(), export.to()));
 
         ChangeRowSchema schema = new ChangeRowSchema(table);
+        PartFormat format = previous.map(m -> PartFormat.of(m.formatVersion())).orElse(PartFormat.CURRENT);
         ExportRows convert = ExportRows.changes(table, p.id(), VIEW, streamTimestampPrecision);
         TypedValues.Counter misfits = new TypedValues.Counter();
         ColumnsRecord.Discovery discovery = ColumnsRecord.Discovery.of(table);
@@ -176,7 +178,7 @@ public final class IncrementalExportSource {
         List<DataFile> files = tree.files();
         List<Manifest.FileEntry> parts;
         try (ScratchDir tmp = ScratchDir.create("ddb2sf-incremental-");
-             PartWriter writer = new PartWriter(store, keys, schema, p, stage.partTargetBytes(), stage.rowGroupBytes(),
+             PartWriter writer = new PartWriter(store, keys, schema, format, p, stage.partTargetBytes(), stage.rowGroupBytes(),
                      tmp.path())) {
             // Files in manifest order, lines in file order: a rerun writes the same parts. A part is named after the
             // data file its first row came from.
@@ -202,7 +204,7 @@ public final class IncrementalExportSource {
         long bytes = parts.stream().mapToLong(Manifest.FileEntry::size).sum();
         // As for the stream: the attributes the hour brings are recorded before the manifest that makes it loadable.
         columnsRecord.propose(table, discovery);
-        manifests.write(p, new Manifest(Manifest.FORMAT_VERSION, table.name(), p.id(), p.start(), p.end(),
+        manifests.write(p, new Manifest(format.version(), table.name(), p.id(), p.start(), p.end(),
                 new Manifest.Source(Checkpoint.INCREMENTAL_EXPORT, null, new TreeMap<>(), new TreeMap<>()),
                 schema.fingerprint(), parts, new Manifest.Totals(parts.size(), rows, bytes),
                 new Manifest.ChangeCounts(ops[0], ops[1], ops[2], 0, ops[3], 0), columnsVersion));

@@ -7,7 +7,8 @@ import java.util.SortedMap;
 
 /**
  * {@code _manifest.json}, written last in a partition: what stage-validate checks and copy-load loads, nothing else.
- * No field depends on when it was written, so a rerun writes the same bytes.
+ * No field depends on when it was written, so a rerun writes the same bytes. {@code formatVersion} names the
+ * {@link PartFormat} its parts were encoded with.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Manifest(
@@ -22,8 +23,6 @@ public record Manifest(
         Totals totals,
         ChangeCounts changes,
         Integer columnsVersion) {
-
-    public static final int FORMAT_VERSION = 1;
 
     public Manifest {
         files = List.copyOf(files);

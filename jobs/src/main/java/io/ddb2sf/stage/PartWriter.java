@@ -36,6 +36,7 @@ public final class PartWriter implements AutoCloseable {
     private final StageStore store;
     private final StageKeys keys;
     private final ChangeRowSchema schema;
+    private final PartFormat format;
     private final Partition partition;
     private final long partTargetBytes;
     private final long rowGroupBytes;
@@ -49,18 +50,19 @@ public final class PartWriter implements AutoCloseable {
     private String currentKey;
     private long currentRows;
 
-    public PartWriter(StageStore store, StageKeys keys, ChangeRowSchema schema, Partition partition,
+    public PartWriter(StageStore store, StageKeys keys, ChangeRowSchema schema, PartFormat format, Partition partition,
                       long partTargetBytes, long rowGroupBytes, Path tmpDir) {
-        this(store, keys, schema, partition, partTargetBytes, rowGroupBytes, tmpDir, 0);
+        this(store, keys, schema, format, partition, partTargetBytes, rowGroupBytes, tmpDir, 0);
     }
 
     /** A writer whose part numbers start at {@code firstIndex} (a resumed backfill segment continues its count). */
-    public PartWriter(StageStore store, StageKeys keys, ChangeRowSchema schema, Partition partition,
+    public PartWriter(StageStore store, StageKeys keys, ChangeRowSchema schema, PartFormat format, Partition partition,
                       long partTargetBytes, long rowGroupBytes, Path tmpDir, int firstIndex) {
         this.firstIndex = firstIndex;
         this.store = store;
         this.keys = keys;
         this.schema = schema;
+        this.format = format;
         this.partition = partition;
         this.partTargetBytes = partTargetBytes;
         this.rowGroupBytes = rowGroupBytes;
@@ -126,15 +128,9 @@ public final class PartWriter implements AutoCloseable {
         PlainParquetConfiguration conf = new PlainParquetConfiguration();
         conf.set("parquet.avro.write-old-list-structure", "false");
         currentHash = new HashedFile(new LocalOutputFile(currentFile));
-        current = new Builder(currentHash, schema, conf)
+        current = format.encodings(new Builder(currentHash, schema, conf))
                 .withConf(conf)
                 .withCompressionCodec(CompressionCodecName.SNAPPY)
-                // Values unique per row gain nothing from a dictionary, and trying one costs CPU on every page; the
-                // columns that repeat (_OP, _ITEM_TYPES, _PARTITION, typed columns) keep it.
-                .withDictionaryEncoding("_KEY", false)
-                .withDictionaryEncoding("_SEQ", false)
-                .withDictionaryEncoding("_ITEM", false)
-                .withDictionaryEncoding("_OLD_ITEM", false)
                 .withRowGroupSize(rowGroupBytes)
                 .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
                 .build();

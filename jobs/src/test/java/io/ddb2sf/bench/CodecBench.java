@@ -6,6 +6,7 @@ import io.ddb2sf.config.TableConfig;
 import io.ddb2sf.dynamodb.TypedValues;
 import io.ddb2sf.export.StreamChangeRows;
 import io.ddb2sf.stage.ChangeRowSchema;
+import io.ddb2sf.stage.PartFormat;
 import io.ddb2sf.stage.PartWriter;
 import io.ddb2sf.stage.HourPartition;
 import java.lang.management.ManagementFactory;
@@ -29,9 +30,9 @@ import software.amazon.awssdk.services.dynamodb.model.Record;
 /**
  * Snappy against zstd for the staged Parquet parts: the same change rows (recorded once from DynamoDB Local as
  * ConversionBench records them, items of about 1 KB with 17 attributes) written with the part writer's settings
- * (PartWriter: dictionary off for _KEY, _SEQ, _ITEM, _OLD_ITEM; 32 MB row groups) under each codec, alternating;
+ * (the encodings of a {@link PartFormat}, by default the current one; 32 MB row groups) under each codec, alternating;
  * prints per round the CPU time of the write on this thread (rows/s) and the file's size, then the medians.
- * Usage: CodecBench DYNAMODB_ENDPOINT [ITEMS] [ROUNDS]
+ * Usage: CodecBench DYNAMODB_ENDPOINT [ITEMS] [ROUNDS] [FORMAT_VERSION]
  */
 public final class CodecBench {
     private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
@@ -43,6 +44,7 @@ public final class CodecBench {
         URI endpoint = URI.create(args[0]);
         int items = args.length > 1 ? Integer.parseInt(args[1]) : 20_000;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 5;
+        PartFormat format = args.length > 3 ? PartFormat.of(Integer.parseInt(args[3])) : PartFormat.CURRENT;
         List<Record> records = ConversionBench.record(endpoint, items);
         TableConfig table = new TableConfig("bench_convert", "BENCH_CONVERT",
                 List.of(new ColumnSpec("pk", "PK", ScalarType.S, 0), new ColumnSpec("sk", "SK", ScalarType.N, 0)),
@@ -59,8 +61,8 @@ public final class CodecBench {
         }
         long streamBytes = records.stream().mapToLong(r -> r.dynamodb().sizeBytes()).sum();
         Path tmp = Files.createTempDirectory("ddb2sf-codec-");
-        System.out.printf("%,d change rows from stream records of %,d bytes on average, %d rounds (codecs alternate)%n",
-                avro.size(), streamBytes / avro.size(), rounds);
+        System.out.printf("%,d change rows from stream records of %,d bytes on average, part format %d, %d rounds"
+                + " (codecs alternate)%n", avro.size(), streamBytes / avro.size(), format.version(), rounds);
         System.out.printf("%-6s %-16s %-14s %-16s %-14s %-12s %-10s%n", "round", "snappy rows/s", "snappy MB",
                 "zstd rows/s", "zstd MB", "cpu zstd/sn", "size zstd/sn");
         List<Double> cpuRatios = new ArrayList<>();
@@ -70,7 +72,7 @@ public final class CodecBench {
             long[] size = new long[2];
             for (int c = 0; c < CODECS.length; c++) {
                 Path file = tmp.resolve("part.parquet");
-                cpu[c] = write(avro, schema, CODECS[c], file);
+                cpu[c] = write(avro, schema, format, CODECS[c], file);
                 size[c] = Files.size(file);
                 Files.delete(file);
             }
@@ -91,15 +93,13 @@ public final class CodecBench {
     }
 
     /** CPU nanoseconds of this thread to write the records with PartWriter's settings under {@code codec}. */
-    private static long write(List<GenericRecord> avro, ChangeRowSchema schema, CompressionCodecName codec, Path file)
-            throws Exception {
+    private static long write(List<GenericRecord> avro, ChangeRowSchema schema, PartFormat format, CompressionCodecName codec,
+                              Path file) throws Exception {
         long began = CPU.getCurrentThreadCpuTime();
         PlainParquetConfiguration conf = new PlainParquetConfiguration();
         conf.set("parquet.avro.write-old-list-structure", "false");
-        try (ParquetWriter<GenericRecord> w = AvroParquetWriter.<GenericRecord>builder(new LocalOutputFile(file))
+        try (ParquetWriter<GenericRecord> w = format.encodings(AvroParquetWriter.<GenericRecord>builder(new LocalOutputFile(file)))
                 .withConf(conf).withSchema(schema.avro()).withCompressionCodec(codec)
-                .withDictionaryEncoding("_KEY", false).withDictionaryEncoding("_SEQ", false)
-                .withDictionaryEncoding("_ITEM", false).withDictionaryEncoding("_OLD_ITEM", false)
                 .withRowGroupSize(32L << 20).withWriteMode(ParquetFileWriter.Mode.OVERWRITE).build()) {
             for (GenericRecord g : avro) {
                 w.write(g);

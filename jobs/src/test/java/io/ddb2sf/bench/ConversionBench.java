@@ -7,6 +7,7 @@ import io.ddb2sf.dynamodb.TypedValues;
 import io.ddb2sf.export.StreamChangeRows;
 import io.ddb2sf.stage.ChangeRow;
 import io.ddb2sf.stage.ChangeRowSchema;
+import io.ddb2sf.stage.PartFormat;
 import io.ddb2sf.stage.PartWriter;
 import io.ddb2sf.stage.HourPartition;
 import io.ddb2sf.stage.StageKeys;
@@ -52,7 +53,7 @@ import software.amazon.awssdk.services.s3.model.PutObjectResponse;
  * the source is not in the loop. Each round times ddb2sf (stream record → change row → Parquet part, as the export
  * does it, upload left out) and the bare baseline (the same final Avro records through a bare AvroParquetWriter
  * with default settings), alternating the two; it prints both and their ratio per round, and the median ratio.
- * Usage: ConversionBench DYNAMODB_ENDPOINT [ITEMS] [ROUNDS]
+ * Usage: ConversionBench DYNAMODB_ENDPOINT [ITEMS] [ROUNDS] [WARM_UP_ROUNDS]
  */
 public final class ConversionBench {
     private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
@@ -62,7 +63,8 @@ public final class ConversionBench {
     public static void main(String[] args) throws Exception {
         URI endpoint = URI.create(args[0]);
         int items = args.length > 1 ? Integer.parseInt(args[1]) : 20_000;
-        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 7;
+        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 15;
+        int warm = args.length > 3 ? Integer.parseInt(args[3]) : 5;
         List<Record> records = record(endpoint, items);
         TableConfig table = new TableConfig("bench_convert", "BENCH_CONVERT",
                 List.of(new ColumnSpec("pk", "PK", ScalarType.S, 0), new ColumnSpec("sk", "SK", ScalarType.N, 0)),
@@ -76,13 +78,15 @@ public final class ConversionBench {
         long bytes = records.stream().mapToLong(r -> r.dynamodb().sizeBytes()).sum();
         System.out.printf("%,d stream records of %,d bytes on average, %d rounds (ddb2sf and bare alternate)%n",
                 records.size(), bytes / records.size(), rounds);
+        System.out.printf("(%d warm-up rounds first, not counted: the conversion has more code for the JIT to compile"
+                + " than the bare writer, and its rate settles after them)%n", warm);
         System.out.printf("%-6s %-16s %-16s %-8s%n", "round", "ddb2sf rows/s", "bare rows/s", "ratio");
         List<Double> ratios = new ArrayList<>();
-        for (int round = 0; round <= rounds; round++) {
+        for (int round = 1 - warm; round <= rounds; round++) {
             long ddb2sf = ddb2sf(records, table, schema, partition, tmp);
             long bare = bare(records, table, schema, partition, tmp);
             double ratio = (double) ddb2sf / bare;
-            if (round == 0) {
+            if (round <= 0) {
                 System.out.printf("%-6s %-16s %-16s %-8s%n", "warm", rate(records, ddb2sf), rate(records, bare), String.format("%.2f", ratio));
                 continue;
             }
@@ -99,7 +103,7 @@ public final class ConversionBench {
         long began = CPU.getCurrentThreadCpuTime();
         TypedValues.Counter misfits = new TypedValues.Counter();
         String partitionId = p.id();
-        try (PartWriter writer = new PartWriter(discard, new StageKeys("bench"), schema, p, Long.MAX_VALUE, 32L << 20, tmp)) {
+        try (PartWriter writer = new PartWriter(discard, new StageKeys("bench"), schema, PartFormat.CURRENT, p, Long.MAX_VALUE, 32L << 20, tmp)) {
             for (Record r : records) {
                 writer.write(StreamChangeRows.of(table, partitionId, r, misfits), r.dynamodb().sequenceNumber());
             }

@@ -14,6 +14,7 @@ import io.ddb2sf.stage.ColumnsRecord;
 import io.ddb2sf.stage.JsonStore;
 import io.ddb2sf.stage.InMemoryS3;
 import io.ddb2sf.stage.Manifest;
+import io.ddb2sf.stage.PartFormat;
 import io.ddb2sf.stage.ManifestStore;
 import io.ddb2sf.stage.HourPartition;
 import io.ddb2sf.stage.ShardPosition;
@@ -103,6 +104,31 @@ class ExportJobTest {
         assertThat(stage(hour(0))).as("the same objects, byte for byte").isEqualTo(first);
         // The next hour starts where the first run stopped, so the late changes are exported once, there.
         assertThat(job().run(hour(1)).rows()).isEqualTo(2);
+    }
+
+    @Test
+    void shouldRerunAnHourStagedInAnEarlierPartFormatInThatFormat() throws Exception {
+        stream.shard("s", null, false, rec("1", 5), rec("2", 10), rec("3", 15));
+        job().run(hour(0));
+        Manifest current = manifest(hour(0));
+        assertThat(current.formatVersion()).isEqualTo(PartFormat.CURRENT.version()).isEqualTo(2);
+        // The hour as a build from before format 2 staged it: its manifest says formatVersion 1.
+        new ManifestStore(new StageStore(s3, "bucket"), new StageKeys("stage"), Json.mapper()).write(hour(0),
+                new Manifest(1, current.table(), current.partition(), current.windowStart(), current.windowEnd(),
+                        current.source(), current.schemaFingerprint(), current.files(), current.totals(),
+                        current.changes(), current.columnsVersion()));
+
+        job().run(hour(0));
+        Manifest rerun = manifest(hour(0));
+        Map<String, String> rerunObjects = stage(hour(0));
+        job().run(hour(0));
+
+        assertThat(rerun.formatVersion()).isEqualTo(1);
+        assertThat(rerun.files()).extracting(Manifest.FileEntry::key).isEqualTo(current.files().stream().map(Manifest.FileEntry::key).toList());
+        assertThat(rerun.files()).extracting(Manifest.FileEntry::rows).containsExactly(3L);
+        assertThat(rerun.files().get(0).sha256()).as("encoded as format 1, not as the current format")
+                .isNotEqualTo(current.files().get(0).sha256());
+        assertThat(stage(hour(0))).as("a second rerun: the same objects, byte for byte").isEqualTo(rerunObjects);
     }
 
     @Test

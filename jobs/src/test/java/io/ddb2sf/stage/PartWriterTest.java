@@ -14,13 +14,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.parquet.avro.AvroParquetWriter;
+import org.apache.parquet.column.Encoding;
 import org.apache.parquet.conf.PlainParquetConfiguration;
+import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.io.LocalOutputFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,7 +45,7 @@ class PartWriterTest {
 
     /**
      * Parts are written without building Avro records; their bytes must stay those of the AvroParquetWriter that wrote
-     * them before, so a rerun of an hour staged by an earlier build writes the same objects.
+     * them before, so a rerun of an hour staged by an earlier build (format 1) writes the same objects.
      */
     @Test
     void shouldWriteTheBytesTheAvroWriterWroteForTheSameRows() throws Exception {
@@ -51,8 +58,8 @@ class PartWriterTest {
         InMemoryS3 s3 = new InMemoryS3();
         List<Manifest.FileEntry> parts;
         Files.createDirectories(tmp.resolve("parts"));
-        try (PartWriter writer = new PartWriter(new StageStore(s3, "stage"), new StageKeys("ddb2sf"), schema, partition,
-                Long.MAX_VALUE, rowGroupBytes, tmp.resolve("parts"))) {
+        try (PartWriter writer = new PartWriter(new StageStore(s3, "stage"), new StageKeys("ddb2sf"), schema, PartFormat.V1,
+                partition, Long.MAX_VALUE, rowGroupBytes, tmp.resolve("parts"))) {
             rows.forEach(r -> writer.write(r, ChangeRow.paddedSequence("1")));
             parts = writer.finish();
         }
@@ -73,6 +80,38 @@ class PartWriterTest {
         byte[] actual = objects.values().iterator().next();
         assertThat(StageStore.sha256(actual)).as("sha-256 of %,d bytes, the Avro writer's %,d", actual.length, expected.length)
                 .isEqualTo(StageStore.sha256(expected));
+    }
+
+    @Test
+    void shouldKeepDictionariesToTheColumnsThatRepeatInTheCurrentFormat() throws Exception {
+        ChangeRowSchema schema = new ChangeRowSchema(TABLE);
+        Instant hour = Instant.parse("2026-11-26T07:00:00Z");
+        HourPartition partition = new HourPartition(TABLE.name(), hour, hour.plusSeconds(3600));
+        List<ChangeRow> rows = randomRows(new Random(7), 2000, partition.id());
+        InMemoryS3 s3 = new InMemoryS3();
+        Files.createDirectories(tmp.resolve("parts"));
+        try (PartWriter writer = new PartWriter(new StageStore(s3, "stage"), new StageKeys("ddb2sf"), schema,
+                PartFormat.CURRENT, partition, Long.MAX_VALUE, 64 << 10, tmp.resolve("parts"))) {
+            rows.forEach(r -> writer.write(r, ChangeRow.paddedSequence("1")));
+            writer.finish();
+        }
+        Path part = tmp.resolve("part.parquet");
+        Files.write(part, s3.snapshot().values().iterator().next());
+
+        Set<String> dictionary = new TreeSet<>();
+        try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(part))) {
+            assertThat(reader.getRowGroups()).as("several row groups").hasSizeGreaterThan(1);
+            for (BlockMetaData group : reader.getRowGroups()) {
+                for (ColumnChunkMetaData column : group.getColumns()) {
+                    if (column.getEncodings().stream().anyMatch(Encoding::usesDictionary)) {
+                        dictionary.add(column.getPath().toDotString());
+                    }
+                }
+            }
+        }
+        // STATUS and _ITEM_TYPES repeat here too, and still have none: whether a typed column repeats is the data's
+        // business, and snappy compresses the repeated type documents anyway.
+        assertThat(dictionary).containsExactly("_OP", "_PARTITION");
     }
 
     /** The writer PartWriter built before it wrote rows directly, with the same settings. */
