@@ -479,6 +479,15 @@ def describe_last_sql_with_quoted_keys(self: Any) -> list:
         return self._duck_conn.execute(f"DESCRIBE {self._last_sql}", self._last_params).fetchall()
 
 
+def install_statement_stand_ins() -> None:
+    """The stand-ins above that change how fakesnow runs a statement (also used by bench/merge-history-engine.py, which
+    runs fakesnow in-process)."""
+    fakesnow_transforms.show_stages = show_stages_like_snowflake
+    fakesnow_macros.creation_sql = macros_with_snowflake_functions
+    fakesnow_merge._create_merge_candidates = merge_candidates_with_every_source_column
+    fakesnow_cursor.FakeSnowflakeCursor._describe_last_sql = describe_last_sql_with_quoted_keys
+
+
 def main() -> None:
     port = int(sys.argv[1])
     endpoint = urlparse(os.environ["S3_ENDPOINT"])
@@ -491,10 +500,7 @@ def main() -> None:
         f"ENDPOINT '{endpoint.netloc}', URL_STYLE 'path', USE_SSL false)"
     )
     server.shared_fs.nop_regexes = NOP_STATEMENTS
-    fakesnow_transforms.show_stages = show_stages_like_snowflake
-    fakesnow_macros.creation_sql = macros_with_snowflake_functions
-    fakesnow_merge._create_merge_candidates = merge_candidates_with_every_source_column
-    fakesnow_cursor.FakeSnowflakeCursor._describe_last_sql = describe_last_sql_with_quoted_keys
+    install_statement_stand_ins()
     uvicorn.run(app(), host=os.environ.get("FAKESNOW_HOST", "127.0.0.1"), port=port, log_level="warning")
 
 

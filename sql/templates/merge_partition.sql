@@ -7,7 +7,10 @@
 -- state, and an older change never brings a deleted key back, whatever the landing table still holds.
 -- On Snowflake the "_PARTITION" filter reads only the partition's micro-partitions: the landing table is loaded one
 -- partition at a time, and every micro-partition's metadata holds each column's range of values, which queries prune
--- by (https://docs.snowflake.com/en/user-guide/tables-clustering-micropartitions).
+-- by (https://docs.snowflake.com/en/user-guide/tables-clustering-micropartitions). The filter is two equalities, not
+-- IN (?, ?): the same test ([ NOT ] IN, https://docs.snowflake.com/en/sql-reference/functions/in), but DuckDB (the
+-- local stack's engine) evaluates equalities inside the table scan and reads the other columns only for the partition's
+-- rows, where it reads every column of every landing row before filtering an IN list of bind parameters.
 -- A soft delete keeps the item's last state: a REMOVE row carries the deleted item as its image, and the row takes it
 -- like any other change (a REMOVE without an image keeps what the row held). A REMOVE over a row already marked
 -- deleted (a full refresh moving its version up, insert_full_refresh_removes.sql) keeps its _DELETED_AT and
@@ -40,7 +43,7 @@ USING (
                 OR (d."_VERSION_TS" = c."_EVENT_TS" AND d."_VERSION_SEQ" < c."_SEQ")), TRUE, FALSE) AS "_PAST_KEPT"
         FROM {{landing}} c
         LEFT JOIN {{tombstones}} d ON d."_KEY" = c."_KEY"
-        WHERE c."_PARTITION" IN (?, ?)
+        WHERE (c."_PARTITION" = ? OR c."_PARTITION" = ?)
         QUALIFY ROW_NUMBER() OVER (PARTITION BY c."_KEY" ORDER BY c."_EVENT_TS" DESC, c."_SEQ" DESC,
                                                        d."_VERSION_TS" DESC NULLS LAST, d."_VERSION_SEQ" DESC NULLS LAST) = 1
     ) n

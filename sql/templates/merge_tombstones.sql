@@ -1,7 +1,8 @@
 -- Hard-delete tables: remembers the partition's hard deletes: for every key whose newest change in the partition is a
 -- REMOVE, the tombstone takes that version unless it already holds a newer one. Reads only the partition's landing rows
--- and the tombstones; a rerun changes nothing. A tombstone may stay behind a newer live row (a re-insert): the row's own
--- version then guards the key, and the tombstone is only consulted for keys the analytics table lacks.
+-- and the tombstones (the partition filter is two equalities for the reason merge_partition.sql gives); a rerun changes
+-- nothing. A tombstone may stay behind a newer live row (a re-insert): the row's own version then guards the key, and
+-- the tombstone is only consulted for keys the analytics table lacks.
 -- Soft-delete tables (binds 1 and 2 FALSE): the table holds the version of the state a full refresh kept for a key
 -- (record_kept_versions.sql); a stream REMOVE newer than it has just replaced that state in the MERGE, so the kept
 -- version moves up to it and an older REMOVE merged later cannot put an older state back. Keys without a kept version
@@ -15,7 +16,7 @@ USING (
         SELECT c."_KEY", c."_OP", c."_EVENT_TS", c."_SEQ", c."_PARTITION",
                ? AS "_FULL_REFRESH_COUNTS", ? AS "_NEW_KEYS"
         FROM {{landing}} c
-        WHERE c."_PARTITION" IN (?, ?)
+        WHERE (c."_PARTITION" = ? OR c."_PARTITION" = ?)
         QUALIFY ROW_NUMBER() OVER (PARTITION BY c."_KEY" ORDER BY c."_EVENT_TS" DESC, c."_SEQ" DESC) = 1
     ) n
     WHERE n."_OP" = 'REMOVE' AND (n."_FULL_REFRESH_COUNTS" OR n."_SEQ" <> '0000000000000000000000000000000000000000')
