@@ -112,6 +112,17 @@ def test_dockerfile_starts_from_the_image_the_pom_builds(image):
     assert d["from"] == [["${IMAGE}", "AS", "training"], ["${IMAGE}"]]
 
 
+def test_the_image_script_trains_the_image_jib_builds_and_tags_the_result(image):
+    out = subprocess.run([str(REPO / "scripts" / "image"), "registry.example/ddb2sf:1.2.3", "--push", "--dry-run"],
+                         cwd=REPO, capture_output=True, text=True, check=True).stdout.splitlines()
+    jib, build, push = (line.split() for line in out)
+    assert "jib:dockerBuild" in jib and "-DskipTests" in jib
+    assert build[:4] == ["docker", "build", "-f", "docker/aot.Dockerfile"]
+    assert build[build.index("--build-arg") + 1] == "IMAGE=" + image["manifest"]["RepoTags"][0]
+    assert build[build.index("-t") + 1] == "registry.example/ddb2sf:1.2.3" and build[-1] == "docker"
+    assert push == ["docker", "push", "registry.example/ddb2sf:1.2.3"]
+
+
 def test_dockerfile_trains_with_the_entrypoints_flags_and_puts_the_cache_where_the_entrypoint_reads_it(image):
     entrypoint = image["config"]["config"]["Entrypoint"]
     d = dockerfile()
