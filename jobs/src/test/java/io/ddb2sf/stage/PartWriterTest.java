@@ -39,6 +39,8 @@ class PartWriterTest {
                     new ColumnSpec("flag", "FLAG", ScalarType.BOOL, 0), new ColumnSpec("blob", "BLOB", ScalarType.B, 0),
                     new ColumnSpec("tiny", "TINY", ScalarType.N, 30)),
             TableConfig.DeleteMode.HARD, true);
+    private static final HourPartition PARTITION = new HourPartition(TABLE.name(), Instant.parse("2026-11-26T07:00:00Z"),
+            Instant.parse("2026-11-26T08:00:00Z"));
 
     @TempDir
     Path tmp;
@@ -50,24 +52,9 @@ class PartWriterTest {
     @Test
     void shouldWriteTheBytesTheAvroWriterWroteForTheSameRows() throws Exception {
         ChangeRowSchema schema = new ChangeRowSchema(TABLE);
-        Instant hour = Instant.parse("2026-11-26T07:00:00Z");
-        HourPartition partition = new HourPartition(TABLE.name(), hour, hour.plusSeconds(3600));
-        List<ChangeRow> rows = randomRows(new Random(20261126), 5000, partition.id());
+        List<ChangeRow> rows = randomRows(new Random(20261126), 5000, PARTITION.id());
         long rowGroupBytes = 256 << 10;
-
-        InMemoryS3 s3 = new InMemoryS3();
-        List<Manifest.FileEntry> parts;
-        Files.createDirectories(tmp.resolve("parts"));
-        try (PartWriter writer = new PartWriter(new StageStore(s3, "stage"), new StageKeys("ddb2sf"), schema, PartFormat.V1,
-                partition, Long.MAX_VALUE, rowGroupBytes, tmp.resolve("parts"))) {
-            rows.forEach(r -> writer.write(r, ChangeRow.paddedSequence("1")));
-            parts = writer.finish();
-        }
-        Map<String, byte[]> objects = s3.snapshot();
-        assertThat(parts).hasSize(1);
-        assertThat(objects).hasSize(1);
-        assertThat(parts.get(0).sha256()).as("the sha-256 hashed while writing is the stored object's")
-                .isEqualTo(StageStore.sha256(objects.values().iterator().next()));
+        byte[] actual = writePart(PartFormat.V1, rows, rowGroupBytes);
 
         Path reference = tmp.resolve("reference.parquet");
         try (ParquetWriter<GenericRecord> avro = avroWriter(reference, schema, rowGroupBytes)) {
@@ -77,26 +64,14 @@ class PartWriterTest {
         }
         byte[] expected = Files.readAllBytes(reference);
         assertThat(expected.length).as("several row groups").isGreaterThan(3 * (int) rowGroupBytes / 2);
-        byte[] actual = objects.values().iterator().next();
         assertThat(StageStore.sha256(actual)).as("sha-256 of %,d bytes, the Avro writer's %,d", actual.length, expected.length)
                 .isEqualTo(StageStore.sha256(expected));
     }
 
     @Test
     void shouldKeepDictionariesToTheColumnsThatRepeatInTheCurrentFormat() throws Exception {
-        ChangeRowSchema schema = new ChangeRowSchema(TABLE);
-        Instant hour = Instant.parse("2026-11-26T07:00:00Z");
-        HourPartition partition = new HourPartition(TABLE.name(), hour, hour.plusSeconds(3600));
-        List<ChangeRow> rows = randomRows(new Random(7), 2000, partition.id());
-        InMemoryS3 s3 = new InMemoryS3();
-        Files.createDirectories(tmp.resolve("parts"));
-        try (PartWriter writer = new PartWriter(new StageStore(s3, "stage"), new StageKeys("ddb2sf"), schema,
-                PartFormat.CURRENT, partition, Long.MAX_VALUE, 64 << 10, tmp.resolve("parts"))) {
-            rows.forEach(r -> writer.write(r, ChangeRow.paddedSequence("1")));
-            writer.finish();
-        }
         Path part = tmp.resolve("part.parquet");
-        Files.write(part, s3.snapshot().values().iterator().next());
+        Files.write(part, writePart(PartFormat.CURRENT, randomRows(new Random(7), 2000, PARTITION.id()), 64 << 10));
 
         Set<String> dictionary = new TreeSet<>();
         try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(part))) {
@@ -112,6 +87,25 @@ class PartWriterTest {
         // STATUS and _ITEM_TYPES repeat here too, and still have none: whether a typed column repeats is the data's
         // business, and snappy compresses the repeated type documents anyway.
         assertThat(dictionary).containsExactly("_OP", "_PARTITION");
+    }
+
+    /** The rows through PartWriter as one part; the stored object's bytes, checked against the sha-256 it reported. */
+    private byte[] writePart(PartFormat format, List<ChangeRow> rows, long rowGroupBytes) throws Exception {
+        InMemoryS3 s3 = new InMemoryS3();
+        List<Manifest.FileEntry> parts;
+        Path dir = Files.createTempDirectory(tmp, "parts");
+        try (PartWriter writer = new PartWriter(new StageStore(s3, "stage"), new StageKeys("ddb2sf"), new ChangeRowSchema(TABLE),
+                format, PARTITION, Long.MAX_VALUE, rowGroupBytes, dir)) {
+            rows.forEach(r -> writer.write(r, ChangeRow.paddedSequence("1")));
+            parts = writer.finish();
+        }
+        Map<String, byte[]> objects = s3.snapshot();
+        assertThat(parts).hasSize(1);
+        assertThat(objects).hasSize(1);
+        byte[] stored = objects.values().iterator().next();
+        assertThat(parts.get(0).sha256()).as("the sha-256 hashed while writing is the stored object's")
+                .isEqualTo(StageStore.sha256(stored));
+        return stored;
     }
 
     /** The writer PartWriter built before it wrote rows directly, with the same settings. */
