@@ -28,6 +28,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPairGenerator;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,6 +42,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -108,6 +115,7 @@ public final class Warmup {
                 long jobs = System.nanoTime();
                 runOnLoopback(services, "copy-load", () -> wiring.loadJob(table).run(hour));
                 runOnLoopback(services, "merge-apply", () -> wiring.mergeJob(table).run(hour));
+                readArrowResults(config.snowflake(), table, services);
                 log.printf("warmup: export and validation %d ms, copy-load and merge-apply %d ms%n",
                         (jobs - t0) / 1_000_000, (System.nanoTime() - jobs) / 1_000_000);
             }
@@ -137,6 +145,54 @@ public final class Warmup {
         if (services.statements() == before) {
             throw new IllegalStateException("warmup: " + name + " ran no Snowflake statement against the loopback");
         }
+    }
+
+    /**
+     * The steady state's queries once more in a session that asks for Arrow results, each column read with the
+     * getter a job uses: the local stack's Snowflake (fakesnow's server) answers in Arrow whatever a session asks,
+     * so local runs read every query through the driver's Arrow reader, which the jobs' own JSON sessions never
+     * load. Real Snowflake answers the jobs in JSON; for them this only adds the Arrow reader's classes to the cache.
+     */
+    private void readArrowResults(PipelineConfig.Snowflake snowflake, TableConfig table, LoopbackServices services) {
+        Properties p = new Properties();
+        p.put("user", snowflake.user());
+        p.put("db", snowflake.database());
+        p.put("schema", snowflake.schema());
+        p.put("authenticator", "SNOWFLAKE_JWT");
+        p.put("private_key_file", snowflake.privateKeyFile().orElseThrow().toString());
+        p.put("TIMEZONE", "UTC");
+        p.put("JDBC_QUERY_RESULT_FORMAT", "ARROW");
+        try (Connection c = DriverManager.getConnection(snowflake.url().orElseThrow(), p)) {
+            for (String query : List.of("schema_history_list", "table_columns", "column_changes_list", "ledger_find", "current_transaction")) {
+                try (PreparedStatement ps = c.prepareStatement(SqlTemplate.load(query).render())) {
+                    for (int i = 1; i <= ps.getParameterMetaData().getParameterCount(); i++) {
+                        ps.setString(i, i == 3 ? "LOAD" : table.targetTable());
+                    }
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                                switch (rs.getMetaData().getColumnType(i)) {
+                                    case Types.BOOLEAN -> rs.getBoolean(i);
+                                    case Types.TIMESTAMP -> rs.getTimestamp(i);
+                                    case Types.BIGINT, Types.DECIMAL, Types.NUMERIC, Types.INTEGER -> {
+                                        rs.getInt(i);
+                                        rs.getLong(i);
+                                    }
+                                    default -> rs.getString(i);
+                                }
+                                rs.wasNull();
+                            }
+                        }
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("warmup: the Arrow results failed: " + e.getMessage(), e);
+        }
+        if (services.arrowStatements() == 0) {
+            throw new IllegalStateException("warmup: no query was answered in Arrow");
+        }
+        log.println("warmup: Arrow results read (" + services.arrowStatements() + " queries)");
     }
 
     private static Path writeConfig(Path dir, URI endpoint) throws IOException {

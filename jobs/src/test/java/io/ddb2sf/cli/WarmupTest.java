@@ -45,6 +45,6 @@ class WarmupTest {
         String text = log.toString(StandardCharsets.UTF_8);
         // copy-load ran through its COPY to its ledger record, merge-apply to its commit, as in a real hourly run.
         assertThat(text).contains("load warmup_orders/dt=2026-01-01/hour=00: 1/1 files copied")
-                .contains("warmup: copy-load done").contains("warmup: merge-apply done");
+                .contains("warmup: copy-load done").contains("warmup: merge-apply done").contains("warmup: Arrow results read");
     }
 }
