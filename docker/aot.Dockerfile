@@ -6,7 +6,7 @@
 #   ./mvnw -pl jobs -DskipTests package jib:dockerBuild -Dimage.revision=$rev
 #   docker build -f docker/aot.Dockerfile --build-arg IMAGE=ddb2sf:0.1.0-SNAPSHOT -t <registry>/ddb2sf:<tag> docker
 #
-# The training run is the hidden `warmup` command: export-increment and stage-validate of an hour, copy-load to its
+# The training run is the hidden `warmup` command: export-increment and stage-validate of an hour, copy-load through its
 # COPY and merge-apply through its transaction, against loopback stand-ins of DynamoDB, S3 and Snowflake (the real
 # SDK clients, Parquet writer and Snowflake driver with key-pair auth); it needs no network, no services, no config. -XX:AOTCacheOutput (JEP 514, https://openjdk.org/jeps/514) records the run, then assembles the
 # cache in a child JVM: the classes loaded and linked (JEP 483, https://openjdk.org/jeps/483) and the method profiles

@@ -35,39 +35,42 @@ DDB2SF_JVM_FLAGS=(--add-opens=java.base/java.nio=ALL-UNNAMED -XX:TieredStopAtLev
 # Runs a ddb2sf job from the built jar with those flags: ddb2sf_java export-increment --table t ...
 # On JDK 25 or newer it adds an ahead-of-time cache (JEP 483 and 515: the jar's classes loaded, linked and profiled
 # by a training run; JEP 514's -XX:AOTCacheOutput makes it at the run's exit): the first run after each build makes
-# jobs/target/ddb2sf.aot (one at a time, under a lock; about 10 CPU-s once), every later run starts from it, which
-# halves an empty hour's CPU again. The JVM's own warnings go to stderr, so stdout stays the job's JSON summary
-# (a cache that no longer matches the jar is refused with a warning, on stdout by default). The image cannot make
-# its cache at a pod's first run (pods start without files of earlier runs): docker/aot.Dockerfile bakes one in,
-# trained by the hidden warmup command.
+# jobs/target/ddb2sf.aot by running the hidden warmup command once (one at a time, under a lock; about 10 CPU-s, not
+# part of the job's run), as docker/aot.Dockerfile does for the image, so every job, whichever runs first, starts
+# from a cache that holds all of them; every later run starts from it, which halves an empty hour's CPU again. The
+# JVM's own warnings go to stderr, so stdout stays the job's JSON summary (a cache that no longer matches the jar is
+# refused with a warning, on stdout by default). A failed training leaves no cache: the job runs without, and the
+# next run trains again.
 ddb2sf_java() {
-  local jar="$ROOT/jobs/target/ddb2sf.jar" cache="$ROOT/jobs/target/ddb2sf.aot" major rc=0 lock
+  local jar="$ROOT/jobs/target/ddb2sf.jar" cache="$ROOT/jobs/target/ddb2sf.aot" major lock
   major="$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$JAVA_HOME/release" 2>/dev/null)"
   if [[ "${major:-0}" -lt 25 ]]; then
     "$JAVA_HOME/bin/java" "${DDB2SF_JVM_FLAGS[@]}" -jar "$jar" "$@"; return
   fi
   local flags=("${DDB2SF_JVM_FLAGS[@]}" -Xlog:disable -Xlog:all=warning:stderr)
-  if [[ -f "$cache" && "$cache" -nt "$jar" ]]; then
-    "$JAVA_HOME/bin/java" "${flags[@]}" -XX:AOTCache="$cache" -jar "$jar" "$@"; return
-  fi
-  if [[ "${1:-}" == -* ]]; then  # --help, --version: too little of the jar to train on
-    "$JAVA_HOME/bin/java" "${flags[@]}" -jar "$jar" "$@"; return
-  fi
-  exec {lock}>"$cache.lock"
-  if ! flock -n "$lock"; then  # another run is making the cache: this one runs without
+  if [[ ! ( -f "$cache" && "$cache" -nt "$jar" ) && "${1:-}" != -* ]]; then  # --help, --version: not worth a training
+    exec {lock}>"$cache.lock"
+    if flock -n "$lock"; then  # else another run is making the cache: this one runs without
+      if [[ ! ( -f "$cache" && "$cache" -nt "$jar" ) ]]; then
+        # -Xmx1g as docker/aot.Dockerfile: the cache keeps the run's compressed-oops mode, which every job then needs.
+        # The JVM reports the cache's making on stdout, whatever -Xlog says: the training's output goes to a log.
+        local made="$cache.$BASHPID"
+        if "$JAVA_HOME/bin/java" "${flags[@]}" -Xmx1g -XX:AOTCacheOutput="$made" -jar "$jar" warmup > "$cache.log" 2>&1 \
+            && [[ -f "$made" ]]; then
+          mv -f "$made" "$cache"
+        else
+          echo "ddb2sf: training the start-up cache failed (see ${cache#"$ROOT"/}.log); running without it" >&2
+        fi
+        rm -f "$made" "$made.config"
+      fi
+    fi
     exec {lock}>&-
-    "$JAVA_HOME/bin/java" "${flags[@]}" -jar "$jar" "$@"; return
   fi
-  # The JVM reports the cache's making on stdout, whatever -Xlog says: those lines go to stderr.
-  local made="$cache.$BASHPID"
-  "$JAVA_HOME/bin/java" "${flags[@]}" -XX:AOTCacheOutput="$made" -jar "$jar" "$@" \
-    | awk '/^(Temporary AOTConfiguration recorded|Launching child process .* to assemble AOT cache|Reading AOTConfiguration .* and writing AOTCache|AOTCache creation is complete|Removed temporary AOT configuration)/ { print > "/dev/stderr"; next } { print; fflush() }' \
-    || rc=$?
-  # A failed run trained on too little of the jar: the next run trains again.
-  if [[ $rc == 0 && -f "$made" ]]; then mv -f "$made" "$cache"; fi
-  rm -f "$made" "$made.config"
-  exec {lock}>&-
-  return "$rc"
+  if [[ -f "$cache" && "$cache" -nt "$jar" ]]; then
+    "$JAVA_HOME/bin/java" "${flags[@]}" -XX:AOTCache="$cache" -jar "$jar" "$@"
+  else
+    "$JAVA_HOME/bin/java" "${flags[@]}" -jar "$jar" "$@"
+  fi
 }
 
 # A virtualenv built from a pinned requirements file, rebuilt when that file changes.

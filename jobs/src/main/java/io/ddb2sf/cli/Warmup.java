@@ -2,6 +2,7 @@ package io.ddb2sf.cli;
 
 import io.ddb2sf.JobException;
 import io.ddb2sf.Json;
+import io.ddb2sf.config.ColumnSpec;
 import io.ddb2sf.config.ConfigLoader;
 import io.ddb2sf.config.PipelineConfig;
 import io.ddb2sf.config.TableConfig;
@@ -10,7 +11,10 @@ import io.ddb2sf.snowflake.Migrator;
 import io.ddb2sf.snowflake.SqlTemplate;
 import io.ddb2sf.stage.HourPartition;
 import io.ddb2sf.stage.ScratchDir;
+import io.ddb2sf.stage.StageStore;
 import io.ddb2sf.validate.ValidateSummary;
+import io.ddb2sf.warmup.QueryRows;
+import io.ddb2sf.warmup.QueryRows.Column;
 import io.ddb2sf.warmup.LoopbackServices;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -24,21 +28,34 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPairGenerator;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
  * The training run of the start-up cache (the image's AOT cache, docker/aot.Dockerfile): the jobs' start-up paths,
  * offline. It loads and validates a config, runs a real export-increment of one hour (four changes of every
  * attribute type, through the real SDK clients, Parquet part writer, manifest and checkpoint) and its
- * stage-validate against {@link LoopbackServices} on a loopback port, then copy-load (to its COPY) and merge-apply
- * (its whole transaction) of that hour through the Snowflake driver with key-pair auth, against the loopback's
- * canned answers (a build has no warehouse), and loads the SQL templates and the migrations. Touches no other address and no files outside a temporary folder; the Snowflake
+ * stage-validate against {@link LoopbackServices} on a loopback port, then copy-load (its COPY and ledger record)
+ * and merge-apply (its whole transaction) of that hour through the Snowflake driver with key-pair auth, against the
+ * loopback's answers (a build has no warehouse), which hold what Snowflake holds in an hourly run's steady state
+ * ({@link #queryRows}), and loads the SQL templates and the migrations. Touches no other address and no files outside a temporary folder; the Snowflake
  * driver's cloud platform detection is off, as it would probe metadata addresses.
  *
  * <p>What the cache holds is what this run loaded, linked and profiled (JEP 483, JEP 515), so what it leaves out a
@@ -78,14 +95,16 @@ public final class Warmup {
     }
 
     private Map<String, Object> train() {
+        AtomicReference<TableConfig> trained = new AtomicReference<>();
         try (ScratchDir dir = ScratchDir.create("ddb2sf-warmup");
-             LoopbackServices services = new LoopbackServices(dynamodbAnswers())) {
+             LoopbackServices services = new LoopbackServices(dynamodbAnswers(), (sql, bindings) -> queryRows(trained.get(), sql, bindings))) {
             // The default credentials chain, as in a pod, finds these first; and never asks a metadata service.
             System.setProperty("aws.accessKeyId", "warmup");
             System.setProperty("aws.secretAccessKey", "warmup");
             System.setProperty("aws.disableEc2Metadata", "true");
             PipelineConfig config = new ConfigLoader(Map.of()).load(writeConfig(dir.path(), services.endpoint()));
             TableConfig table = config.table(TABLE);
+            trained.set(table);
             HourPartition hour = new HourPartition(TABLE, HOUR, HOUR.plusSeconds(3600));
             ExportSummary exported;
             ValidateSummary validated;
@@ -96,6 +115,7 @@ public final class Warmup {
                 long jobs = System.nanoTime();
                 runOnLoopback(services, "copy-load", () -> wiring.loadJob(table).run(hour));
                 runOnLoopback(services, "merge-apply", () -> wiring.mergeJob(table).run(hour));
+                readArrowResults(config.snowflake(), table, services);
                 log.printf("warmup: export and validation %d ms, copy-load and merge-apply %d ms%n",
                         (jobs - t0) / 1_000_000, (System.nanoTime() - jobs) / 1_000_000);
             }
@@ -111,9 +131,8 @@ public final class Warmup {
     }
 
     /**
-     * Runs a Snowflake job against the loopback's answers until it ends or its own logic stops it (copy-load at its
-     * COPY's result, which the loopback leaves empty); fails the training unless the job ran statements, so a build
-     * never ships a cache trained on less than it says.
+     * Runs a Snowflake job against the loopback's answers until it ends or its own logic stops it; fails the
+     * training unless the job ran statements, so a build never ships a cache trained on less than it says.
      */
     private void runOnLoopback(LoopbackServices services, String name, Runnable job) {
         int before = services.statements();
@@ -126,6 +145,54 @@ public final class Warmup {
         if (services.statements() == before) {
             throw new IllegalStateException("warmup: " + name + " ran no Snowflake statement against the loopback");
         }
+    }
+
+    /**
+     * The steady state's queries once more in a session that asks for Arrow results, each column read with the
+     * getter a job uses: the local stack's Snowflake (fakesnow's server) answers in Arrow whatever a session asks,
+     * so local runs read every query through the driver's Arrow reader, which the jobs' own JSON sessions never
+     * load. Real Snowflake answers the jobs in JSON; for them this only adds the Arrow reader's classes to the cache.
+     */
+    private void readArrowResults(PipelineConfig.Snowflake snowflake, TableConfig table, LoopbackServices services) {
+        Properties p = new Properties();
+        p.put("user", snowflake.user());
+        p.put("db", snowflake.database());
+        p.put("schema", snowflake.schema());
+        p.put("authenticator", "SNOWFLAKE_JWT");
+        p.put("private_key_file", snowflake.privateKeyFile().orElseThrow().toString());
+        p.put("TIMEZONE", "UTC");
+        p.put("JDBC_QUERY_RESULT_FORMAT", "ARROW");
+        try (Connection c = DriverManager.getConnection(snowflake.url().orElseThrow(), p)) {
+            for (String query : List.of("schema_history_list", "table_columns", "column_changes_list", "ledger_find", "current_transaction")) {
+                try (PreparedStatement ps = c.prepareStatement(SqlTemplate.load(query).render())) {
+                    for (int i = 1; i <= ps.getParameterMetaData().getParameterCount(); i++) {
+                        ps.setString(i, i == 3 ? "LOAD" : table.targetTable());
+                    }
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                                switch (rs.getMetaData().getColumnType(i)) {
+                                    case Types.BOOLEAN -> rs.getBoolean(i);
+                                    case Types.TIMESTAMP -> rs.getTimestamp(i);
+                                    case Types.BIGINT, Types.DECIMAL, Types.NUMERIC, Types.INTEGER -> {
+                                        rs.getInt(i);
+                                        rs.getLong(i);
+                                    }
+                                    default -> rs.getString(i);
+                                }
+                                rs.wasNull();
+                            }
+                        }
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("warmup: the Arrow results failed: " + e.getMessage(), e);
+        }
+        if (services.arrowStatements() == 0) {
+            throw new IllegalStateException("warmup: no query was answered in Arrow");
+        }
+        log.println("warmup: Arrow results read (" + services.arrowStatements() + " queries)");
     }
 
     private static Path writeConfig(Path dir, URI endpoint) throws IOException {
@@ -204,6 +271,60 @@ public final class Warmup {
             return files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".sql"))
                     .map(n -> n.substring(0, n.length() - ".sql".length())).sorted().toList();
         }
+    }
+
+    /**
+     * The rows Snowflake holds for a job's queries in the steady state of an hourly run, so the training run reads
+     * what a real run reads, in the same shapes: every migration applied; the tables with their configured columns,
+     * each with its BASELINE record; the hour loaded, not merged (so merge-apply runs its MERGE); one transaction.
+     * Other queries find no rows.
+     */
+    private static QueryRows queryRows(TableConfig table, String sql, String bindings) {
+        if (sql.contains("SELECT \"VERSION\", \"SCRIPT\"")) {
+            return new QueryRows(List.of(new Column("VERSION", "fixed"), new Column("SCRIPT", "text"),
+                    new Column("CHECKSUM", "text"), new Column("SUCCESS", "boolean")),
+                    Migrator.fromClasspath().migrations().stream().map(m -> List.of(String.valueOf(m.version()), m.script(),
+                            StageStore.sha256(m.sql().getBytes(StandardCharsets.UTF_8)), "true")).toList());
+        }
+        if (sql.contains("FROM INFORMATION_SCHEMA.COLUMNS")) {
+            List<List<String>> rows = new ArrayList<>(List.of(List.of("_KEY", "TEXT", "0"), Arrays.asList("_ITEM", "VARIANT", null)));
+            for (ColumnSpec c : table.typedColumns()) {
+                rows.add(Arrays.asList(c.column(), switch (c.type()) {
+                    case S -> "TEXT";
+                    case N -> "NUMBER";
+                    case B -> "BINARY";
+                    case BOOL -> "BOOLEAN";
+                }, c.type() == ColumnSpec.ScalarType.N ? String.valueOf(c.scale()) : null));
+            }
+            return new QueryRows(List.of(new Column("COLUMN_NAME", "text"), new Column("DATA_TYPE", "text"),
+                    new Column("NUMERIC_SCALE", "fixed")), rows);
+        }
+        if (sql.contains("SELECT \"COLUMN_NAME\", \"SQL_TYPE\"")) {
+            return new QueryRows(List.of(new Column("COLUMN_NAME", "text"), new Column("SQL_TYPE", "text"),
+                    new Column("CHANGE", "text"), new Column("CHANGED_AT", "timestamp_ntz")),
+                    table.columns().stream().map(c -> List.of(c.column(), c.sqlType(), "BASELINE", "2025-12-31T23:00:00.123456789")).toList());
+        }
+        if (sql.contains("SELECT \"MANIFEST_SHA256\", \"ROWS\" FROM \"DDB2SF_LEDGER\"") && bindings.contains("\"LOAD\"")) {
+            return new QueryRows(List.of(new Column("MANIFEST_SHA256", "text"), new Column("ROWS", "fixed")),
+                    List.of(List.of("0".repeat(64), "4")));
+        }
+        if (sql.contains("COPY INTO") && sql.contains("FILES = (")) {
+            // Snowflake's COPY result, a row per file ("COPY INTO <table>", Output,
+            // https://docs.snowflake.com/en/sql-reference/sql/copy-into-table): the hour's one part, all its rows loaded.
+            Matcher files = Pattern.compile("'([^']+)'").matcher(sql.substring(sql.indexOf("FILES")));
+            List<List<String>> rows = new ArrayList<>();
+            while (files.find()) {
+                rows.add(Arrays.asList(files.group(1), "LOADED", "4", "4", "1", "0", null, null, null, null));
+            }
+            return new QueryRows(List.of(new Column("file", "text"), new Column("status", "text"),
+                    new Column("rows_parsed", "fixed"), new Column("rows_loaded", "fixed"), new Column("error_limit", "fixed"),
+                    new Column("errors_seen", "fixed"), new Column("first_error", "text"), new Column("first_error_line", "fixed"),
+                    new Column("first_error_character", "fixed"), new Column("first_error_column_name", "text")), rows);
+        }
+        if (sql.contains("CURRENT_TRANSACTION()")) {
+            return new QueryRows(List.of(new Column("CURRENT_TRANSACTION()", "text")), List.of(List.of("1764000000000000001")));
+        }
+        return null;
     }
 
     /** A table with a stream of one open shard: four changes inside the hour, then one after it. */

@@ -139,14 +139,31 @@ public final class Migrator {
         return now;
     }
 
-    /** Versions with a successful attempt, and their checksum; creates or upgrades the history table first. */
+    /**
+     * Versions with a successful attempt, and their checksum. Every copy-load, merge-apply and prune starts here, and
+     * almost always finds every migration recorded: then the history's one SELECT is all it sends. Otherwise (no
+     * history table yet, one without the SUCCESS column, or a migration to apply, which records its attempt in the
+     * ERROR column too) it creates or upgrades the history table first and reads it again.
+     */
     private Map<Integer, String> applied(Connection c) throws SQLException {
+        try {
+            Map<Integer, String> applied = list(c);
+            if (migrations.stream().allMatch(m -> applied.containsKey(m.version()))) {
+                return applied;
+            }
+        } catch (SQLException noTableOrAnOldOne) {
+            // created or upgraded below; an error that is not about the history table comes back from there
+        }
         try (Statement s = c.createStatement()) {
             s.execute(SqlTemplate.load("create_schema_history").render());
             for (String statement : statements(SqlTemplate.load("upgrade_schema_history").render())) {
                 s.execute(statement);
             }
         }
+        return list(c);
+    }
+
+    private static Map<Integer, String> list(Connection c) throws SQLException {
         Map<Integer, String> applied = new HashMap<>();
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(SqlTemplate.load("schema_history_list").render())) {
             while (rs.next()) {

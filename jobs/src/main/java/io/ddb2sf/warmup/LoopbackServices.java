@@ -17,21 +17,23 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import java.util.zip.GZIPInputStream;
 
 /**
  * Just enough of DynamoDB, DynamoDB Streams and S3 on a loopback port for one export of one hour and its
  * validation: a table with a stream of one open shard whose records are given, and an in-memory bucket (path-style
  * PUT with If-None-Match/If-Match, GET, ListObjectsV2, DELETE); and Snowflake's login and statement endpoints,
- * where every login succeeds and every statement returns no rows, except the ledger's record of a load and the
- * current transaction, so copy-load runs to its COPY and merge-apply through its whole transaction (key-pair JWT
- * login, statements, binds, commit). It
+ * where every login succeeds, a query gets the rows its caller gives for it or none, in the result format the
+ * session asked for ({@link QueryRows}), and every other statement succeeds, so copy-load runs to its COPY and
+ * merge-apply through its whole transaction (key-pair JWT login, statements, binds, result rows, commit). It
  * only serves the training run of the start-up cache ({@link Warmup}), which needs the jobs' real client code paths
  * without a network or services; it is not a test double and checks nothing.
  */
@@ -40,18 +42,33 @@ public final class LoopbackServices implements AutoCloseable {
     private final Map<String, String> dynamodbAnswers;
     private final NavigableMap<String, byte[]> objects = new ConcurrentSkipListMap<>();
     private final AtomicInteger statements = new AtomicInteger();
+    private final BiFunction<String, String, QueryRows> queryRows;
+    private final AtomicInteger arrowQueries = new AtomicInteger();
+    private static final String JSON_SESSION = "warmup-json";
+    private static final String ARROW_SESSION = "warmup-arrow";
 
-    /** {@code dynamodbAnswers}: the JSON answer for each X-Amz-Target operation name (DescribeTable, GetRecords...). */
-    public LoopbackServices(Map<String, String> dynamodbAnswers) throws IOException {
+    /**
+     * {@code dynamodbAnswers}: the JSON answer for each X-Amz-Target operation name (DescribeTable, GetRecords...);
+     * {@code queryRows}: the rows of a Snowflake query, given its SQL text and its bindings as JSON, or null for no rows.
+     */
+    public LoopbackServices(Map<String, String> dynamodbAnswers, BiFunction<String, String, QueryRows> queryRows) throws IOException {
         this.dynamodbAnswers = Map.copyOf(dynamodbAnswers);
+        this.queryRows = queryRows;
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", this::handle);
         // Snowflake's REST endpoints as snowflake-jdbc calls them (the shapes fakesnow's server answers with): every
-        // login succeeds, every statement succeeds with no rows.
-        server.createContext("/session/v1/login-request", x -> answer(x, """
-                {"data":{"token":"warmup","masterToken":"warmup","validityInSeconds":3600,"masterValidityInSeconds":14400,
-                 "parameters":[{"name":"AUTOCOMMIT","value":true},{"name":"CLIENT_STAGE_ARRAY_BINDING_THRESHOLD","value":0}],
-                 "sessionInfo":{"databaseName":"ANALYTICS","schemaName":"DYNAMODB"}},"success":true}"""));
+        // login succeeds, every statement succeeds.
+        // The session token names the result format the login asked for (JDBC_QUERY_RESULT_FORMAT, default ARROW).
+        server.createContext("/session/v1/login-request", x -> {
+            try (x) {
+                String format = "JSON".equalsIgnoreCase(statementRequest(x).path("data").path("SESSION_PARAMETERS")
+                        .path("JDBC_QUERY_RESULT_FORMAT").asText("ARROW")) ? JSON_SESSION : ARROW_SESSION;
+                reply(x, 200, "application/json", """
+                        {"data":{"token":"%s","masterToken":"warmup","validityInSeconds":3600,"masterValidityInSeconds":14400,
+                         "parameters":[{"name":"AUTOCOMMIT","value":true},{"name":"CLIENT_STAGE_ARRAY_BINDING_THRESHOLD","value":0}],
+                         "sessionInfo":{"databaseName":"ANALYTICS","schemaName":"DYNAMODB"}},"success":true}""".formatted(format));
+            }
+        });
         server.createContext("/queries/v1/query-request", x -> {
             try (x) {
                 statements.incrementAndGet();
@@ -59,13 +76,12 @@ public final class LoopbackServices implements AutoCloseable {
                 try {
                     JsonNode request = statementRequest(x);
                     String sql = request.path("sqlText").asText("");
-                    if (sql.contains("FROM \"DDB2SF_LEDGER\"") && request.path("bindings").toString().contains("\"LOAD\"")) {
-                        answer = LEDGER_LOADED;
-                    } else if (sql.contains("CURRENT_TRANSACTION()")) {
-                        answer = CURRENT_TRANSACTION;
-                    } else {
-                        answer = statementAnswer(sql);
+                    QueryRows rows = queryRows.apply(sql, request.path("bindings").toString());
+                    boolean arrow = String.valueOf(x.getRequestHeaders().getFirst("Authorization")).contains(ARROW_SESSION);
+                    if (arrow) {
+                        arrowQueries.incrementAndGet();
                     }
+                    answer = statementAnswer(sql, rows, arrow);
                 } catch (RuntimeException | IOException e) {
                     // A statement error, not an HTTP one: snowflake-jdbc retries those, for minutes.
                     answer = "{\"data\":null,\"code\":\"000603\",\"message\":\"warmup: " + e + "\",\"success\":false}";
@@ -226,26 +242,6 @@ public final class LoopbackServices implements AutoCloseable {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 
-    /**
-     * The ledger's record of a load, so merge-apply goes on past "not loaded yet" to its MERGE statements (every
-     * other lookup finds nothing: not merged, not pruned).
-     */
-    private static final String LEDGER_LOADED = """
-            {"data":{"parameters":[{"name":"TIMEZONE","value":"Etc/UTC"}],
-             "rowtype":[{"name":"MANIFEST_SHA256","type":"text","nullable":true,"precision":null,"scale":null,"length":64,"byteLength":256},
-                        {"name":"ROWS","type":"fixed","nullable":true,"precision":19,"scale":0,"length":null,"byteLength":null}],
-             "rowset":[["%s","4"]],"total":1,"returned":1,"queryId":"01warmup-0000-0000-0000-000000000001",
-             "statementTypeId":4096,"queryResultFormat":"json","finalDatabaseName":"ANALYTICS","finalSchemaName":"DYNAMODB"},
-             "success":true}""".formatted("0".repeat(64));
-
-    /** One open transaction, the same all along, so a job's transaction commits. */
-    private static final String CURRENT_TRANSACTION = """
-            {"data":{"parameters":[{"name":"TIMEZONE","value":"Etc/UTC"}],
-             "rowtype":[{"name":"CURRENT_TRANSACTION()","type":"text","nullable":true,"precision":null,"scale":null,"length":64,"byteLength":256}],
-             "rowset":[["1764000000000000001"]],"total":1,"returned":1,"queryId":"01warmup-0000-0000-0000-000000000002",
-             "statementTypeId":4096,"queryResultFormat":"json","finalDatabaseName":"ANALYTICS","finalSchemaName":"DYNAMODB"},
-             "success":true}""";
-
     /** snowflake-jdbc's statement request (JSON, gzipped or not): sqlText, bindings. */
     private static JsonNode statementRequest(HttpExchange x) throws IOException {
         byte[] body = readBody(x);
@@ -258,19 +254,20 @@ public final class LoopbackServices implements AutoCloseable {
     }
 
     /**
-     * No rows for a query; zero rows changed for DML; success for the rest (DDL, transactions, COPY), each with the
+     * The given rows or none for a query; zero rows changed for DML (JSON, as fakesnow's server does); success for the rest (DDL, transactions, COPY), each with the
      * statement type snowflake-jdbc checks before it reads the result (a query's 0x1000, DML 0x3100-0x3400, DDL 0x6000).
      */
-    private static String statementAnswer(String sql) {
+    private static String statementAnswer(String sql, QueryRows rows, boolean arrow) {
+        if (rows != null) {
+            return rows.answer("01warmup-0000-0000-0000-000000000001", arrow);
+        }
         String verb = sql.replaceAll("(?s)^(\\s|--[^\\n]*\\n|/\\*.*?\\*/)*", "").split("\\s+", 2)[0].toUpperCase(java.util.Locale.ROOT);
         int type;
         String rowtype;
         String rowset;
         switch (verb) {
             case "SELECT", "WITH", "SHOW", "DESC", "DESCRIBE", "CALL" -> {
-                type = 0x1000;
-                rowtype = "[]";
-                rowset = "[]";
+                return new QueryRows(List.of(), List.of()).answer("01warmup-0000-0000-0000-000000000000", arrow);
             }
             case "INSERT", "UPDATE", "DELETE", "MERGE" -> {
                 type = switch (verb) {
@@ -292,7 +289,7 @@ public final class LoopbackServices implements AutoCloseable {
                 {"data":{"parameters":[{"name":"TIMEZONE","value":"Etc/UTC"}],"rowtype":%s,"rowset":%s,"total":%d,"returned":%d,
                  "queryId":"01warmup-0000-0000-0000-000000000000","statementTypeId":%d,"queryResultFormat":"json",
                  "finalDatabaseName":"ANALYTICS","finalSchemaName":"DYNAMODB"},"success":true}"""
-                .formatted(rowtype, rowset, type == 0x1000 ? 0 : 1, type == 0x1000 ? 0 : 1, type);
+                .formatted(rowtype, rowset, 1, 1, type);
     }
 
     private static void answer(HttpExchange x, String json) throws IOException {
@@ -300,6 +297,11 @@ public final class LoopbackServices implements AutoCloseable {
             readBody(x);
             reply(x, 200, "application/json", json);
         }
+    }
+
+    /** How many statements were run here in sessions that asked for Arrow results. */
+    public int arrowStatements() {
+        return arrowQueries.get();
     }
 
     /** How many Snowflake statements were run here. */

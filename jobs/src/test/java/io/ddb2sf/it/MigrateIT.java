@@ -109,6 +109,41 @@ class MigrateIT {
         }
     }
 
+    @Test
+    void shouldSendOnlyTheHistorysSelectWhenEveryMigrationIsRecorded() throws Exception {
+        LocalStack.TestTable t = stack.newTable("migsteady", "hard");
+        Migrator shipped = Migrator.fromClasspath();
+        assertThat(migrate(shipped, t)).hasSize(shipped.migrations().size());
+        long mark = warehouse.last();
+        assertThat(migrate(shipped, t)).isEmpty();
+        // Seen in the server's statement log: the second run read the history once and changed nothing.
+        List<String> sent = new ArrayList<>();
+        warehouse.entries(mark).forEach(e -> {
+            if ("run".equals(e.path("event").asText())) {
+                sent.add(e.path("sql").asText());
+            }
+        });
+        assertThat(sent).hasSize(1).allMatch(sql -> sql.startsWith("SELECT \"VERSION\", \"SCRIPT\", \"CHECKSUM\""));
+    }
+
+    @Test
+    void shouldUpgradeAHistoryTableWithoutItsLaterColumnsAndGoOn() throws Exception {
+        LocalStack.TestTable t = stack.newTable("migold", "hard");
+        Migrator.Migration first = new Migrator.Migration(1, "V001__a.sql", "CREATE TABLE IF NOT EXISTS \"A\" (\"X\" INT)");
+        Migrator.Migration second = new Migrator.Migration(2, "V002__b.sql", "CREATE TABLE IF NOT EXISTS \"B\" (\"X\" INT)");
+        try (Connection c = stack.snowflake(t.schema())) {
+            assertThat(new Migrator(List.of(first)).migrate(c)).containsExactly("V001__a.sql");
+            // The history table as the first ddb2sf versions made it: no SUCCESS, no ERROR.
+            try (Statement s = c.createStatement()) {
+                s.execute("ALTER TABLE \"DDB2SF_SCHEMA_HISTORY\" DROP COLUMN \"ERROR\"");
+                s.execute("ALTER TABLE \"DDB2SF_SCHEMA_HISTORY\" DROP COLUMN \"SUCCESS\"");
+            }
+            assertThat(new Migrator(List.of(first, second)).migrate(c)).containsExactly("V002__b.sql");
+            assertThat(history(c)).containsExactly("1 V001__a.sql false", "2 V002__b.sql true");
+            assertThat(new Migrator(List.of(first, second)).migrate(c)).isEmpty();
+        }
+    }
+
     /** "version script success" per recorded attempt, in version order, failures before successes. */
     private static List<String> history(Connection c) throws Exception {
         List<String> rows = new ArrayList<>();
