@@ -3,7 +3,7 @@
 # architecture and the class path: java(1), JDK 25, "Ahead-of-Time Cache"). Jib cannot run the image while it builds
 # it, hence this second step:
 #
-#   ./mvnw -pl jobs -DskipTests package jib:dockerBuild -Dimage.revision=$rev
+#   ./mvnw -pl jobs -am -DskipTests package jib:dockerBuild -Dimage.revision=$rev     (or: scripts/image <registry>/ddb2sf:<tag>)
 #   docker build -f docker/aot.Dockerfile --build-arg IMAGE=ddb2sf:0.1.0-SNAPSHOT -t <registry>/ddb2sf:<tag> docker
 #
 # The training run is the hidden `warmup` command: export-increment and stage-validate of an hour, copy-load through its

@@ -39,8 +39,8 @@ DDB2SF_JVM_FLAGS=(--add-opens=java.base/java.nio=ALL-UNNAMED -XX:TieredStopAtLev
 # part of the job's run), as docker/aot.Dockerfile does for the image, so every job, whichever runs first, starts
 # from a cache that holds all of them; every later run starts from it, which halves an empty hour's CPU again. The
 # JVM's own warnings go to stderr, so stdout stays the job's JSON summary (a cache that no longer matches the jar is
-# refused with a warning, on stdout by default). A failed training leaves no cache: the job runs without, and the
-# next run trains again.
+# refused with a warning, on stdout by default). A failed training leaves no cache and a marker: jobs run without
+# a cache until the next build (rather than paying a failing training on every run).
 ddb2sf_java() {
   local jar="$ROOT/jobs/target/ddb2sf.jar" cache="$ROOT/jobs/target/ddb2sf.aot" major lock
   major="$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$JAVA_HOME/release" 2>/dev/null)"
@@ -48,18 +48,21 @@ ddb2sf_java() {
     "$JAVA_HOME/bin/java" "${DDB2SF_JVM_FLAGS[@]}" -jar "$jar" "$@"; return
   fi
   local flags=("${DDB2SF_JVM_FLAGS[@]}" -Xlog:disable -Xlog:all=warning:stderr)
-  if [[ ! ( -f "$cache" && "$cache" -nt "$jar" ) && "${1:-}" != -* ]]; then  # --help, --version: not worth a training
+  if [[ ! ( -f "$cache" && "$cache" -nt "$jar" ) && ! "$cache.failed" -nt "$jar" && "${1:-}" != -* ]]; then  # --help, --version: not worth a training
     exec {lock}>"$cache.lock"
     if flock -n "$lock"; then  # else another run is making the cache: this one runs without
       if [[ ! ( -f "$cache" && "$cache" -nt "$jar" ) ]]; then
-        # -Xmx1g as docker/aot.Dockerfile: the cache keeps the run's compressed-oops mode, which every job then needs.
-        # The JVM reports the cache's making on stdout, whatever -Xlog says: the training's output goes to a log.
-        local made="$cache.$BASHPID"
-        if "$JAVA_HOME/bin/java" "${flags[@]}" -Xmx1g -XX:AOTCacheOutput="$made" -jar "$jar" warmup > "$cache.log" 2>&1 \
+        # The jobs' own flags and heap, unlike docker/aot.Dockerfile's -Xmx1g: the cache keeps the run's
+        # compressed-oops mode, which every local job must then share. The JVM reports the cache's making on stdout,
+        # whatever -Xlog says: the training's output goes to a log. warmup needs no network; 5 minutes is a hang.
+        local made="$cache.$BASHPID" limit=()
+        command -v timeout >/dev/null && limit=(timeout 300)
+        if ${limit[@]+"${limit[@]}"} "$JAVA_HOME/bin/java" "${flags[@]}" -XX:AOTCacheOutput="$made" -jar "$jar" warmup > "$cache.log" 2>&1 \
             && [[ -f "$made" ]]; then
           mv -f "$made" "$cache"
         else
-          echo "ddb2sf: training the start-up cache failed (see ${cache#"$ROOT"/}.log); running without it" >&2
+          touch "$cache.failed"
+          echo "ddb2sf: training the start-up cache failed (see ${cache#"$ROOT"/}.log); jobs run without it until the next build" >&2
         fi
         rm -f "$made" "$made.config"
       fi

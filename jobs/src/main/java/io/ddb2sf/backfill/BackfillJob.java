@@ -181,7 +181,7 @@ public final class BackfillJob {
         double[] rcu = {initial.consumedRcu()};
         ColumnsRecord.Discovery discovery = ColumnsRecord.Discovery.of(table);
         try (ScratchDir tmp = ScratchDir.create("ddb2sf-backfill-" + segment + "-");
-             PartWriter writer = new PartWriter(store, keys, schema, PartFormat.CURRENT, p, stageConfig.partTargetBytes(),
+             PartWriter writer = new PartWriter(store, keys, schema, initial.format(), p, stageConfig.partTargetBytes(),
                      stageConfig.rowGroupBytes(), tmp.path(), initial.parts().size())) {
             scan.scan(segment, fromJson(initial.lastEvaluatedKey()), (items, next, cost) -> {
                 rcu[0] += cost;
@@ -193,13 +193,15 @@ public final class BackfillJob {
                 }
                 if (next == null) {
                     List<Manifest.FileEntry> parts = BackfillStage.concat(initial.parts(), writer.finish());
-                    state[0] = new SegmentState(segment, plan.totalSegments(), null, parts, BackfillStage.rows(parts), rcu[0], true);
+                    state[0] = new SegmentState(segment, plan.totalSegments(), null, parts, BackfillStage.rows(parts), rcu[0], true,
+                            initial.format().version());
                     stage.propose(table, discovery);
                     stage.saveState(p, state[0]);
                 } else if (writer.rollIfFull()) {
                     List<Manifest.FileEntry> parts = BackfillStage.concat(initial.parts(), writer.written());
                     stage.propose(table, discovery);
-                    stage.saveState(p, new SegmentState(segment, plan.totalSegments(), toJson(next), parts, BackfillStage.rows(parts), rcu[0], false));
+                    stage.saveState(p, new SegmentState(segment, plan.totalSegments(), toJson(next), parts, BackfillStage.rows(parts),
+                            rcu[0], false, initial.format().version()));
                 }
             });
             return state[0];

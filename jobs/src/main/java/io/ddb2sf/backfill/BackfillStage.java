@@ -125,6 +125,7 @@ final class BackfillStage {
                                                int totalSegments, String source, String unit) {
         TableConfig table = columns.table();
         List<Manifest.FileEntry> files = new ArrayList<>();
+        List<PartFormat> formats = new ArrayList<>();
         for (int s = 0; s < totalSegments; s++) {
             Optional<SegmentState> state = loadState(p, s);
             if (state.isEmpty() || !state.get().done()) {
@@ -132,11 +133,15 @@ final class BackfillStage {
                 return Optional.empty();
             }
             files.addAll(state.get().parts());
+            formats.add(state.get().format());
         }
         files.sort(Comparator.comparing(Manifest.FileEntry::key));
         long rows = rows(files);
         Instant version = p.version(streamTimestampPrecision);
-        Manifest m = new Manifest(PartFormat.CURRENT.version(), table.name(), p.id(), version, version,
+        // The manifest names the parts' format: the oldest of its units' (a backfill resumed across an upgrade has
+        // both). Read from the units' states, so a retry of a finished backfill writes the same manifest.
+        int format = formats.stream().mapToInt(PartFormat::version).min().orElse(PartFormat.CURRENT.version());
+        Manifest m = new Manifest(format, table.name(), p.id(), version, version,
                 new Manifest.Source(source, null, new TreeMap<>(), new TreeMap<>()), schema.fingerprint(), files,
                 new Manifest.Totals(files.size(), rows, files.stream().mapToLong(Manifest.FileEntry::size).sum()),
                 new Manifest.ChangeCounts(0, 0, 0, 0, 0, rows), table.auto() == null ? null : columns.version());

@@ -180,7 +180,8 @@ public final class ExportBackfill {
                         files.size(), discarded);
                 throw e;
             }
-            SegmentState state = new SegmentState(i, files.size(), null, parts, BackfillStage.rows(parts), 0, true);
+            SegmentState state = new SegmentState(i, files.size(), null, parts, BackfillStage.rows(parts), 0, true,
+                    PartFormat.CURRENT.version());
             stage.propose(table, discovery);
             stage.saveState(p, state);
             log.printf("backfill %s: data file %d of %d converted: %,d items in %d parts%n", p, i, files.size(),

@@ -146,6 +146,7 @@ public final class Migrator {
      * ERROR column too) it creates or upgrades the history table first and reads it again.
      */
     private Map<Integer, String> applied(Connection c) throws SQLException {
+        SQLException firstRead = null;
         try {
             Map<Integer, String> applied = list(c);
             if (migrations.stream().allMatch(m -> applied.containsKey(m.version()))) {
@@ -153,14 +154,20 @@ public final class Migrator {
             }
         } catch (SQLException noTableOrAnOldOne) {
             // created or upgraded below; an error that is not about the history table comes back from there
+            firstRead = noTableOrAnOldOne;
         }
         try (Statement s = c.createStatement()) {
             s.execute(SqlTemplate.load("create_schema_history").render());
             for (String statement : statements(SqlTemplate.load("upgrade_schema_history").render())) {
                 s.execute(statement);
             }
+            return list(c);
+        } catch (SQLException e) {
+            if (firstRead != null) {
+                e.addSuppressed(firstRead);
+            }
+            throw e;
         }
-        return list(c);
     }
 
     private static Map<Integer, String> list(Connection c) throws SQLException {

@@ -28,7 +28,8 @@ public final class ManifestStore {
                 + ": restore it from the bucket's object versions, or delete it and backfill the table";
         return records.read(key, Manifest.class, "manifest", remedy).map(s -> {
             Manifest m = s.value();
-            if (m == null || m.files() == null || m.source() == null || m.totals() == null || !p.id().equals(m.partition())) {
+            if (m == null || m.formatVersion() < 1 || m.files() == null || m.source() == null || m.totals() == null
+                    || !p.id().equals(m.partition())) {
                 throw records.damaged(key, "manifest", "incomplete, or it belongs to another partition", remedy);
             }
             return new Raw(m, s.sha256());

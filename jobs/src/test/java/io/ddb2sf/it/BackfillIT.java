@@ -129,11 +129,32 @@ class BackfillIT {
                 Thread.sleep(200);
             }
             killed.destroyForcibly().waitFor();
+            // The killed run as a build from before part formats would have left it: a state without its format,
+            // so its parts are format 1, and so must be the ones the resumed segment adds.
+            var saved = (com.fasterxml.jackson.databind.node.ObjectNode) Json.mapper().readTree(
+                    s3.getObjectAsBytes(b -> b.bucket(LocalStack.BUCKET).key(state)).asByteArray());
+            assertThat(saved.remove("partFormat")).as("the state names its parts' format").isNotNull();
+            s3.putObject(b -> b.bucket(LocalStack.BUCKET).key(state),
+                    software.amazon.awssdk.core.sync.RequestBody.fromBytes(Json.mapper().writeValueAsBytes(saved)));
         }
 
         Cli.Result resumed = t.cli().exec(args);
         assertThat(resumed.exitCode()).as(resumed.stderr()).isZero();
         assertThat(resumed.summary().get("items").asLong()).isEqualTo(items);
+        String manifest = t.prefix() + "/" + t.name() + "/backfill=" + snapshot + "/_manifest.json";
+        byte[] written;
+        try (var s3 = stack.s3()) {
+            written = s3.getObjectAsBytes(b -> b.bucket(LocalStack.BUCKET).key(manifest)).asByteArray();
+            assertThat(Json.mapper().readTree(written).get("formatVersion").asInt()).as("the segment kept format 1").isEqualTo(1);
+        }
+        // A retry of the finished backfill (an Airflow retry, the last of several pods) writes the same manifest, so
+        // copy-load does not take it for a new one and load the whole snapshot again.
+        Cli.Result retried = t.cli().exec(args);
+        assertThat(retried.exitCode()).as(retried.stderr()).isZero();
+        try (var s3 = stack.s3()) {
+            assertThat(s3.getObjectAsBytes(b -> b.bucket(LocalStack.BUCKET).key(manifest)).asByteArray())
+                    .as("the manifest a retry writes").isEqualTo(written);
+        }
         for (String job : List.of("stage-validate", "copy-load")) {
             Cli.Result r = t.cli().exec(List.of(job, "--table", t.name(), "--backfill", snapshot, "--config", configOf(t)));
             assertThat(r.exitCode()).as(job + ": " + r.stderr()).isZero();
