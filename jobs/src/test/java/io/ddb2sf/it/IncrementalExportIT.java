@@ -55,8 +55,7 @@ class IncrementalExportIT {
             UnaryOperator<DynamoDbStreamsClient> view = real -> new CreatedAt(hours.view(real, new Random(7), 0),
                     first.minus(Duration.ofHours(1)));
             ExportingDynamoDb api = new ExportingDynamoDb(ddb, view.apply(streams), s3, 2);
-            Path exportConfig = stack.writeConfig(t.prefix(), t.schema(),
-                    Fixtures.tableYaml(t.name(), "hard") + "  source: incremental-export\n");
+            Path exportConfig = incrementalExportConfig(t);
 
             // Hour a, by stream: 40 inserts, dated up to its last minute (inside the next hour's switch overlap).
             for (int i = 0; i < 40; i++) {
@@ -146,8 +145,7 @@ class IncrementalExportIT {
         try (DynamoDbClient ddb = stack.dynamodb(); DynamoDbStreamsClient streams = stack.streams(); S3Client s3 = stack.s3()) {
             Fixtures.createTable(ddb, t.name());
             ExportingDynamoDb api = new ExportingDynamoDb(ddb, streams, s3, 1);
-            Path exportConfig = stack.writeConfig(t.prefix(), t.schema(),
-                    Fixtures.tableYaml(t.name(), "hard") + "  source: incremental-export\n");
+            Path exportConfig = incrementalExportConfig(t);
             HourPartition current = new HourPartition(t.name(), now, now.plus(Duration.ofHours(1)));
             assertThatThrownBy(() -> exportHour(exportConfig, api, current))
                     .isInstanceOfSatisfying(JobException.class, e -> {
@@ -163,19 +161,10 @@ class IncrementalExportIT {
     @Test
     void shouldRetireAnExportWhoseDataFileFailsItsManifestAndStartANewOneWhenTheHourIsRerun() throws Exception {
         LocalStack.TestTable t = stack.newTable("incexport_corrupt", "hard");
-        Instant last = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(1));
-        HourPartition p = new HourPartition(t.name(), last, last.plus(Duration.ofHours(1)));
+        HourPartition p = lastHour(t);
         try (DynamoDbClient ddb = stack.dynamodb(); DynamoDbStreamsClient streams = stack.streams(); S3Client s3 = stack.s3()) {
-            Fixtures.createTable(ddb, t.name());
-            String arn = ddb.describeTable(r -> r.tableName(t.name())).table().latestStreamArn();
-            SimulatedHours hours = new SimulatedHours(streams);
-            ExportingDynamoDb api = new ExportingDynamoDb(ddb, hours.view(streams, new Random(7), 0), s3, 1);
-            Path exportConfig = stack.writeConfig(t.prefix(), t.schema(),
-                    Fixtures.tableYaml(t.name(), "hard") + "  source: incremental-export\n");
-            for (int i = 0; i < 12; i++) {
-                Fixtures.put(ddb, t.name(), Fixtures.plain("p-" + i, String.valueOf(i), i));
-            }
-            hours.date(arn, p.start().plusSeconds(60), p.end().minusSeconds(60));
+            ExportingDynamoDb api = itemsWrittenIn(p, t, "p", 12, ddb, streams, s3);
+            Path exportConfig = incrementalExportConfig(t);
 
             api.corruptNextExport();
             assertThatThrownBy(() -> exportHour(exportConfig, api, p))
@@ -202,19 +191,10 @@ class IncrementalExportIT {
     @Test
     void shouldRetireAFailedExportAndStartTheNextAttemptWhenTheHourIsRerun() throws Exception {
         LocalStack.TestTable t = stack.newTable("incexport_failed", "hard");
-        Instant last = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(1));
-        HourPartition p = new HourPartition(t.name(), last, last.plus(Duration.ofHours(1)));
+        HourPartition p = lastHour(t);
         try (DynamoDbClient ddb = stack.dynamodb(); DynamoDbStreamsClient streams = stack.streams(); S3Client s3 = stack.s3()) {
-            Fixtures.createTable(ddb, t.name());
-            String arn = ddb.describeTable(r -> r.tableName(t.name())).table().latestStreamArn();
-            SimulatedHours hours = new SimulatedHours(streams);
-            ExportingDynamoDb api = new ExportingDynamoDb(ddb, hours.view(streams, new Random(7), 0), s3, 1);
-            Path exportConfig = stack.writeConfig(t.prefix(), t.schema(),
-                    Fixtures.tableYaml(t.name(), "hard") + "  source: incremental-export\n");
-            for (int i = 0; i < 5; i++) {
-                Fixtures.put(ddb, t.name(), Fixtures.plain("f-" + i, String.valueOf(i), i));
-            }
-            hours.date(arn, p.start().plusSeconds(60), p.end().minusSeconds(60));
+            ExportingDynamoDb api = itemsWrittenIn(p, t, "f", 5, ddb, streams, s3);
+            Path exportConfig = incrementalExportConfig(t);
 
             api.failNextExport();
             assertThatThrownBy(() -> exportHour(exportConfig, api, p))
@@ -246,8 +226,7 @@ class IncrementalExportIT {
             ExportingDynamoDb api = new ExportingDynamoDb(ddb, streams, s3, 1);
             // Right after the hour, point-in-time recovery is still behind it: two answers two hours behind the clock.
             api.lagPointInTimeRecovery(2, Duration.ofHours(2));
-            Path exportConfig = stack.writeConfig(t.prefix(), t.schema(),
-                    Fixtures.tableYaml(t.name(), "hard") + "  source: incremental-export\n");
+            Path exportConfig = incrementalExportConfig(t);
             ExportSummary s = exportHour(exportConfig, api, new HourPartition(t.name(), last, last.plus(Duration.ofHours(1))));
             assertThat(s.rows()).isZero();
             assertThat(api.started()).hasSize(1);
@@ -345,6 +324,32 @@ class IncrementalExportIT {
                 assertThat(rs.getString(1)).isEqualTo("s3");
             }
         }
+    }
+
+    private static HourPartition lastHour(LocalStack.TestTable t) {
+        Instant last = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(1));
+        return new HourPartition(t.name(), last, last.plus(Duration.ofHours(1)));
+    }
+
+    /**
+     * Creates the table and writes {@code items} plain items, their stream records dated inside hour {@code p}; the
+     * export API's test view over it, which exports from that view.
+     */
+    private static ExportingDynamoDb itemsWrittenIn(HourPartition p, LocalStack.TestTable t, String keyPrefix, int items,
+                                                    DynamoDbClient ddb, DynamoDbStreamsClient streams, S3Client s3) {
+        Fixtures.createTable(ddb, t.name());
+        String arn = ddb.describeTable(r -> r.tableName(t.name())).table().latestStreamArn();
+        SimulatedHours hours = new SimulatedHours(streams);
+        ExportingDynamoDb api = new ExportingDynamoDb(ddb, hours.view(streams, new Random(7), 0), s3, 1);
+        for (int i = 0; i < items; i++) {
+            Fixtures.put(ddb, t.name(), Fixtures.plain(keyPrefix + "-" + i, String.valueOf(i), i));
+        }
+        hours.date(arn, p.start().plusSeconds(60), p.end().minusSeconds(60));
+        return api;
+    }
+
+    private Path incrementalExportConfig(LocalStack.TestTable t) throws java.io.IOException {
+        return stack.writeConfig(t.prefix(), t.schema(), Fixtures.tableYaml(t.name(), "hard") + "  source: incremental-export\n");
     }
 
     private static ExportSummary exportHour(Path config, ExportingDynamoDb api, HourPartition p) {
