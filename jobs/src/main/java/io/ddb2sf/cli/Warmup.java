@@ -8,6 +8,7 @@ import io.ddb2sf.config.PipelineConfig;
 import io.ddb2sf.config.TableConfig;
 import io.ddb2sf.export.ExportSummary;
 import io.ddb2sf.snowflake.Migrator;
+import io.ddb2sf.snowflake.SnowflakeConnections;
 import io.ddb2sf.snowflake.SqlTemplate;
 import io.ddb2sf.stage.HourPartition;
 import io.ddb2sf.stage.ScratchDir;
@@ -29,7 +30,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPairGenerator;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -42,7 +42,6 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -154,15 +153,7 @@ public final class Warmup {
      * load. Real Snowflake answers the jobs in JSON; for them this only adds the Arrow reader's classes to the cache.
      */
     private void readArrowResults(PipelineConfig.Snowflake snowflake, TableConfig table, LoopbackServices services) {
-        Properties p = new Properties();
-        p.put("user", snowflake.user());
-        p.put("db", snowflake.database());
-        p.put("schema", snowflake.schema());
-        p.put("authenticator", "SNOWFLAKE_JWT");
-        p.put("private_key_file", snowflake.privateKeyFile().orElseThrow().toString());
-        p.put("TIMEZONE", "UTC");
-        p.put("JDBC_QUERY_RESULT_FORMAT", "ARROW");
-        try (Connection c = DriverManager.getConnection(snowflake.url().orElseThrow(), p)) {
+        try (Connection c = new SnowflakeConnections(snowflake, "ARROW").open()) {
             for (String query : List.of("schema_history_list", "table_columns", "column_changes_list", "ledger_find", "current_transaction")) {
                 try (PreparedStatement ps = c.prepareStatement(SqlTemplate.load(query).render())) {
                     for (int i = 1; i <= ps.getParameterMetaData().getParameterCount(); i++) {

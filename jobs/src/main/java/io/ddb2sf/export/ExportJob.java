@@ -133,7 +133,7 @@ public final class ExportJob {
 
         ChangeRowSchema schema = new ChangeRowSchema(table);
         // As for the columns, a rerun encodes its parts as its manifest recorded.
-        PartFormat format = previous.map(m -> PartFormat.of(m.formatVersion())).orElse(PartFormat.CURRENT);
+        PartFormat format = PartFormat.of(previous);
         ColumnsRecord.Discovery discovery = ColumnsRecord.Discovery.of(table);
         Counts counts = new Counts();
         long misfits = 0;

@@ -170,7 +170,7 @@ public final class IncrementalExportSource {
                 export.exportArn()), ExportTree.Expected.incremental(tableArn, VIEW, export.from(), export.to()));
 
         ChangeRowSchema schema = new ChangeRowSchema(table);
-        PartFormat format = previous.map(m -> PartFormat.of(m.formatVersion())).orElse(PartFormat.CURRENT);
+        PartFormat format = PartFormat.of(previous);
         ExportRows convert = ExportRows.changes(table, p.id(), VIEW, streamTimestampPrecision);
         TypedValues.Counter misfits = new TypedValues.Counter();
         ColumnsRecord.Discovery discovery = ColumnsRecord.Discovery.of(table);

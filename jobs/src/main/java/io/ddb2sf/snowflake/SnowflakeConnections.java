@@ -11,9 +11,19 @@ public final class SnowflakeConnections implements ConnectionFactory {
     static final int LOCK_TIMEOUT_SECONDS = 900;
 
     private final PipelineConfig.Snowflake config;
+    private final String resultFormat;
 
     public SnowflakeConnections(PipelineConfig.Snowflake config) {
+        this(config, "JSON");
+    }
+
+    /**
+     * @param resultFormat JDBC_QUERY_RESULT_FORMAT, JSON for the jobs; ARROW only for the start-up training, which
+     *                     also reads results the way the local stack answers them (cli/Warmup)
+     */
+    public SnowflakeConnections(PipelineConfig.Snowflake config, String resultFormat) {
         this.config = config;
+        this.resultFormat = resultFormat;
     }
 
     @Override
@@ -33,7 +43,7 @@ public final class SnowflakeConnections implements ConnectionFactory {
         }
         // Timestamps are read and written as UTC wall-clock values.
         p.put("TIMEZONE", "UTC");
-        p.put("JDBC_QUERY_RESULT_FORMAT", "JSON");
+        p.put("JDBC_QUERY_RESULT_FORMAT", resultFormat);
         // A killed job's running statement must not run on: Snowflake aborts it 5 minutes after losing the client
         // (default FALSE lets it finish, holding its locks). A statement waiting for a lock gives up after 15 minutes
         // instead of 12 hours (default 43,200 s): long enough to outlast a dead run of another partition, which

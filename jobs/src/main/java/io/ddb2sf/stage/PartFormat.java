@@ -2,6 +2,7 @@ package io.ddb2sf.stage;
 
 import io.ddb2sf.ErrorCode;
 import io.ddb2sf.JobException;
+import java.util.Optional;
 import org.apache.parquet.hadoop.ParquetWriter;
 
 /**
@@ -30,6 +31,11 @@ public enum PartFormat {
 
     public int version() {
         return version;
+    }
+
+    /** The format a partition's parts are written in: its manifest's on a rerun, the current one for a new partition. */
+    public static PartFormat of(Optional<Manifest> previous) {
+        return previous.map(m -> of(m.formatVersion())).orElse(CURRENT);
     }
 
     /** The format a manifest's {@code formatVersion} names. */
