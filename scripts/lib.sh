@@ -32,17 +32,29 @@ pick_java() {
 # less for an empty hour.
 DDB2SF_JVM_FLAGS=(--add-opens=java.base/java.nio=ALL-UNNAMED -XX:TieredStopAtLevel=1 -XX:+UseSerialGC)
 
+# The side of the pipeline a subcommand is on, whose start-up cache it starts from: the same choice as the image's
+# entrypoint (jobs/src/main/jib/app/ddb2sf; docker/tests checks they agree).
+ddb2sf_side() {
+  case "${1:-}" in
+    copy-load|merge-apply|migrate|prune) echo warehouse ;;
+    *) echo stream ;;
+  esac
+}
+
 # Runs a ddb2sf job from the built jar with those flags: ddb2sf_java export-increment --table t ...
 # On JDK 25 or newer it adds an ahead-of-time cache (JEP 483 and 515: the jar's classes loaded, linked and profiled
-# by a training run; JEP 514's -XX:AOTCacheOutput makes it at the run's exit): the first run after each build makes
-# jobs/target/ddb2sf.aot by running the hidden warmup command once (one at a time, under a lock; about 10 CPU-s, not
-# part of the job's run), as docker/aot.Dockerfile does for the image, so every job, whichever runs first, starts
-# from a cache that holds all of them; every later run starts from it, which halves an empty hour's CPU again. The
-# JVM's own warnings go to stderr, so stdout stays the job's JSON summary (a cache that no longer matches the jar is
-# refused with a warning, on stdout by default). A failed training leaves no cache and a marker: jobs run without
-# a cache until the next build (rather than paying a failing training on every run).
+# by a training run; JEP 514's -XX:AOTCacheOutput makes it at the run's exit), one per side of the pipeline as in the
+# image (a cache's classes are all loaded at start, so the warehouse jobs do not pay for the export's classes, nor
+# the stream jobs for the Snowflake driver's): the first run of a side after each build makes
+# jobs/target/ddb2sf-<side>.aot by running the hidden `warmup --side <side>` once (one at a time, under a lock; a
+# few CPU-s, not part of the job's run), as docker/aot.Dockerfile does for the image; every later run starts from
+# it, which halves an empty hour's CPU again. The JVM's own warnings go to stderr, so stdout stays the job's JSON
+# summary (a cache that no longer matches the jar is refused with a warning, on stdout by default). A failed training
+# leaves no cache and a marker: that side's jobs run without a cache until the next build (rather than paying a
+# failing training on every run).
 ddb2sf_java() {
-  local jar="$ROOT/jobs/target/ddb2sf.jar" cache="$ROOT/jobs/target/ddb2sf.aot" major lock
+  local side; side="$(ddb2sf_side "${1:-}")"
+  local jar="$ROOT/jobs/target/ddb2sf.jar" cache="$ROOT/jobs/target/ddb2sf-$side.aot" major lock
   major="$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$JAVA_HOME/release" 2>/dev/null)"
   if [[ "${major:-0}" -lt 25 ]]; then
     "$JAVA_HOME/bin/java" "${DDB2SF_JVM_FLAGS[@]}" -jar "$jar" "$@"; return
@@ -57,7 +69,7 @@ ddb2sf_java() {
         # whatever -Xlog says: the training's output goes to a log. warmup needs no network; 5 minutes is a hang.
         local made="$cache.$BASHPID" limit=()
         command -v timeout >/dev/null && limit=(timeout 300)
-        if ${limit[@]+"${limit[@]}"} "$JAVA_HOME/bin/java" "${flags[@]}" -XX:AOTCacheOutput="$made" -jar "$jar" warmup > "$cache.log" 2>&1 \
+        if ${limit[@]+"${limit[@]}"} "$JAVA_HOME/bin/java" "${flags[@]}" -XX:AOTCacheOutput="$made" -jar "$jar" warmup --side "$side" > "$cache.log" 2>&1 \
             && [[ -f "$made" ]]; then
           mv -f "$made" "$cache"
         else

@@ -13,6 +13,7 @@ import io
 import json
 import os
 import re
+import shlex
 import shutil
 import stat
 import subprocess
@@ -43,25 +44,65 @@ def image(tmp_path_factory):
     return {"work": work, "manifest": manifest, "config": config, "revision": revision}
 
 
-def test_entrypoint_runs_the_cli_with_the_flags_the_snowflake_driver_needs(image):
-    entrypoint = image["config"]["config"]["Entrypoint"]
-    assert entrypoint[0] == "java"
-    assert "--add-opens=java.base/java.nio=ALL-UNNAMED" in entrypoint
-    assert "-XX:MaxRAMPercentage=75" in entrypoint
-    assert entrypoint[-1] == "io.ddb2sf.cli.Main"
+SIDES = ("stream", "warehouse")
+
+
+def entrypoint_script(image) -> str:
+    """The entrypoint script as the image ships it."""
+    for layer in image["manifest"]["Layers"]:
+        with tarfile.open(image["work"] / "layers" / layer) as t:
+            if "app/ddb2sf" in t.getnames():
+                member = t.getmember("app/ddb2sf")
+                assert member.mode & 0o111, "the entrypoint script must be executable"
+                return t.extractfile(member).read().decode()
+    raise AssertionError("no /app/ddb2sf in the image")
+
+
+def entrypoint_java(image) -> list[str]:
+    """The java command the entrypoint script execs, as words: "$side" and "$@" left as they are written."""
+    line = next(ln for ln in entrypoint_script(image).splitlines() if ln.startswith("exec java "))
+    return shlex.split(line)[1:]
+
+
+def test_entrypoint_is_the_script_that_runs_the_cli_with_the_flags_the_snowflake_driver_needs(image):
+    assert image["config"]["config"]["Entrypoint"] == ["/app/ddb2sf"]
+    java = entrypoint_java(image)
+    assert java[0] == "java"
+    assert "--add-opens=java.base/java.nio=ALL-UNNAMED" in java
+    assert "-XX:MaxRAMPercentage=75" in java
+    assert java[-2:] == ["io.ddb2sf.cli.Main", "$@"]
+    assert java[java.index("-cp") + 1] == "@/app/jib-classpath-file"
 
 
 def test_entrypoint_runs_short_jobs_with_c1_only_and_the_serial_collector(image):
     # bench/README.md, "CPU against a bare baseline, and the fixed cost": a third to a half less CPU per export.
-    entrypoint = image["config"]["config"]["Entrypoint"]
-    assert "-XX:TieredStopAtLevel=1" in entrypoint
-    assert "-XX:+UseSerialGC" in entrypoint
+    java = entrypoint_java(image)
+    assert "-XX:TieredStopAtLevel=1" in java
+    assert "-XX:+UseSerialGC" in java
 
 
-def test_entrypoint_starts_from_the_aot_cache_and_keeps_the_jvms_messages_off_stdout(image):
-    entrypoint = image["config"]["config"]["Entrypoint"]
-    assert "-XX:AOTCache=/app/ddb2sf.aot" in entrypoint
-    assert entrypoint.index("-Xlog:disable") < entrypoint.index("-Xlog:all=warning:stderr")
+def test_entrypoint_starts_from_its_sides_aot_cache_and_keeps_the_jvms_messages_off_stdout(image):
+    java = entrypoint_java(image)
+    assert "-XX:AOTCache=/app/aot/$side.aot" in java
+    assert java.index("-Xlog:disable") < java.index("-Xlog:all=warning:stderr")
+
+
+@pytest.mark.parametrize("job, side", [("copy-load", "warehouse"), ("merge-apply", "warehouse"), ("migrate", "warehouse"),
+                                       ("prune", "warehouse"), ("export-increment", "stream"), ("stage-validate", "stream"),
+                                       ("backfill", "stream"), ("verify", "stream"), ("--version", "stream")])
+def test_entrypoint_picks_the_cache_of_the_jobs_side(image, tmp_path, job, side):
+    # The script run by the shell with a java that prints what it was given.
+    (tmp_path / "java").write_text('#!/bin/sh\nfor a in "$@"; do echo "$a"; done\n')
+    (tmp_path / "java").chmod(0o755)
+    (tmp_path / "ddb2sf").write_text(entrypoint_script(image))
+    out = subprocess.run(["/bin/sh", str(tmp_path / "ddb2sf"), job, "--table", "it's"], env={"PATH": str(tmp_path)},
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    assert f"-XX:AOTCache=/app/aot/{side}.aot" in out
+    assert out[-3:] == [job, "--table", "it's"]
+    # Local runs (scripts/lib.sh, ddb2sf_java) pick the same side.
+    local = subprocess.run(["bash", "-c", f'source "{REPO}/scripts/lib.sh" && ddb2sf_side "$1"', "-", job],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert local == side
 
 
 def test_runs_as_a_non_root_user_with_oci_labels(image):
@@ -99,11 +140,11 @@ def dockerfile() -> dict:
     return {"args": args, "from": [ln.split()[1:] for ln in lines if ln.startswith("FROM ")], "runs": runs, "copies": copies}
 
 
-def training_command(entrypoint: list[str]) -> list[str]:
-    """What the Dockerfile must run: the entrypoint writing the cache instead of reading it, on a heap under 32 GB."""
-    cache = next(f for f in entrypoint if f.startswith("-XX:AOTCache="))
-    at = entrypoint.index(cache)
-    return [*entrypoint[:at], "-Xmx1g", "-XX:AOTCacheOutput=/tmp/ddb2sf.aot", *entrypoint[at + 1:], "warmup"]
+def training_command(java: list[str], side: str) -> list[str]:
+    """What the Dockerfile must run for a side: the entrypoint's java writing that side's cache instead of reading it,
+    on a heap under 32 GB, running the training of that side."""
+    at = java.index("-XX:AOTCache=/app/aot/$side.aot")
+    return [*java[:at], "-Xmx1g", f"-XX:AOTCacheOutput=/tmp/{side}.aot", *java[at + 1:-1], "warmup", "--side", side]
 
 
 def test_dockerfile_starts_from_the_image_the_pom_builds(image):
@@ -123,12 +164,11 @@ def test_the_image_script_trains_the_image_jib_builds_and_tags_the_result(image)
     assert push == ["docker", "push", "registry.example/ddb2sf:1.2.3"]
 
 
-def test_dockerfile_trains_with_the_entrypoints_flags_and_puts_the_cache_where_the_entrypoint_reads_it(image):
-    entrypoint = image["config"]["config"]["Entrypoint"]
+def test_dockerfile_trains_each_side_with_the_entrypoints_flags_and_puts_the_caches_where_the_entrypoint_reads_them(image):
+    java = entrypoint_java(image)
     d = dockerfile()
-    assert d["runs"] == [training_command(entrypoint)]
-    cache = next(f for f in entrypoint if f.startswith("-XX:AOTCache=")).split("=", 1)[1]
-    assert d["copies"] == [["--from=training", "/tmp/ddb2sf.aot", cache]]
+    assert d["runs"] == [training_command(java, side) for side in SIDES]
+    assert d["copies"] == [["--from=training", *(f"/tmp/{side}.aot" for side in SIDES), "/app/aot/"]]
 
 
 def test_the_training_command_is_a_hidden_subcommand_of_the_cli():
@@ -169,7 +209,8 @@ def run_in_image(image, root: Path, command: list[str], env: dict | None = None,
 @needs_root
 def test_the_image_starts_the_cli_without_a_cache_and_keeps_stdout_clean(image, rootfs):
     entrypoint = image["config"]["config"]["Entrypoint"]
-    (rootfs / "app" / "ddb2sf.aot").unlink(missing_ok=True)
+    for side in SIDES:
+        (rootfs / "app" / "aot" / f"{side}.aot").unlink(missing_ok=True)
     out = run_in_image(image, rootfs, [*entrypoint, "--version"], timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout == "ddb2sf 0.1.0\n"  # the JVM's word on the missing cache went to stderr
@@ -177,33 +218,44 @@ def test_the_image_starts_the_cli_without_a_cache_and_keeps_stdout_clean(image, 
 
 
 @needs_root
-def test_the_dockerfiles_training_run_makes_a_cache_the_entrypoint_uses(image, rootfs):
+def test_the_dockerfiles_training_runs_make_the_caches_the_entrypoint_uses_each_for_its_side(image, rootfs):
     entrypoint = image["config"]["config"]["Entrypoint"]
-    cache = rootfs / "app" / "ddb2sf.aot"
-    trained = run_in_image(image, rootfs, dockerfile()["runs"][0])
-    assert trained.returncode == 0, trained.stderr[-3000:]
-    made = rootfs / "tmp" / "ddb2sf.aot"
-    assert made.stat().st_size > 10_000_000
-    shutil.move(made, cache)  # COPY --from=training
+    caches = rootfs / "app" / "aot"
+    caches.mkdir(exist_ok=True)
+    # AOTMode=on fails the start when the cache the entrypoint names cannot be used (java(1), "Ahead-of-Time
+    # Cache"); auto would run on without it.
+    strict = {"JDK_JAVA_OPTIONS": "-XX:AOTMode=on"}
     try:
-        # AOTMode=on fails the start when the cache cannot be used (java(1), "Ahead-of-Time Cache"); auto would
-        # run on without it.
-        out = run_in_image(image, rootfs, [*entrypoint, "warmup"], env={"JDK_JAVA_OPTIONS": "-XX:AOTMode=on"})
-        assert out.returncode == 0, out.stderr[-3000:]
-        summary = json.loads(out.stdout)  # stdout is the one JSON line, nothing of the JVM's
-        assert summary["export"]["rows"] == 4 and summary["validate"]["rows"] == 4
+        for run, side in zip(dockerfile()["runs"], SIDES):
+            trained = run_in_image(image, rootfs, run)
+            assert trained.returncode == 0, trained.stderr[-3000:]
+            made = rootfs / "tmp" / f"{side}.aot"
+            assert made.stat().st_size > 10_000_000
+            shutil.move(made, caches / f"{side}.aot")  # COPY --from=training
+            if side == "stream":
+                # Only the stream side's cache is there: a stream job starts from it, a warehouse job finds none.
+                out = run_in_image(image, rootfs, [*entrypoint, "warmup", "--side", "stream"], env=strict)
+                assert out.returncode == 0, out.stderr[-3000:]
+                summary = json.loads(out.stdout)  # stdout is the one JSON line, nothing of the JVM's
+                assert summary["export"]["rows"] == 4 and summary["validate"]["rows"] == 4
+                refused = run_in_image(image, rootfs, [*entrypoint, "copy-load", "--help"], env=strict, timeout=120)
+                assert refused.returncode != 0 and "[aot]" in refused.stderr
+        out = run_in_image(image, rootfs, [*entrypoint, "copy-load", "--help"], env=strict, timeout=120)
+        assert out.returncode == 0, out.stderr
         # Under the pods' JAVA_TOOL_OPTIONS (dags/ddb2sf_airflow/jobs.py) too.
-        out = run_in_image(image, rootfs, [*entrypoint, "--version"],
-                           env={"JDK_JAVA_OPTIONS": "-XX:AOTMode=on", "JAVA_TOOL_OPTIONS": "-XX:MaxRAMPercentage=75"})
+        out = run_in_image(image, rootfs, [*entrypoint, "merge-apply", "--help"],
+                           env={**strict, "JAVA_TOOL_OPTIONS": "-XX:MaxRAMPercentage=75"}, timeout=120)
         assert out.returncode == 0, out.stderr
     finally:
-        cache.unlink(missing_ok=True)
+        for side in SIDES:
+            (caches / f"{side}.aot").unlink(missing_ok=True)
 
 
 @needs_root
 def test_a_cache_that_does_not_match_is_ignored_and_the_job_runs(image, rootfs):
     entrypoint = image["config"]["config"]["Entrypoint"]
-    cache = rootfs / "app" / "ddb2sf.aot"
+    cache = rootfs / "app" / "aot" / "stream.aot"
+    cache.parent.mkdir(exist_ok=True)
     cache.write_bytes(b"not a cache of this JVM" * 1000)
     try:
         out = run_in_image(image, rootfs, [*entrypoint, "--version"], timeout=120)
@@ -224,7 +276,11 @@ def build_base_image(work: Path) -> Path:
     subprocess.run([str(JAVA_HOME / "bin" / "jlink"), "--add-modules",
                     "java.se,jdk.unsupported,jdk.crypto.ec,jdk.zipfs,jdk.management,jdk.httpserver,jdk.net,jdk.charsets", "--strip-debug", "--generate-cds-archive",
                     "--no-man-pages", "--no-header-files", "--output", str(jre)], check=True, stdout=subprocess.DEVNULL)
-    for lib in _linked_libraries([jre / "bin" / "java", *jre.glob("lib/**/*.so")]):
+    # The entrypoint is a shell script; eclipse-temurin's base (Ubuntu) has /bin/sh.
+    shell = root / "bin" / "sh"
+    shell.parent.mkdir(parents=True)
+    shutil.copy2(os.path.realpath("/bin/sh"), shell)
+    for lib in _linked_libraries([jre / "bin" / "java", *jre.glob("lib/**/*.so"), Path(os.path.realpath("/bin/sh"))]):
         target = root / lib.lstrip("/")
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(os.path.realpath(lib), target)

@@ -211,7 +211,8 @@ public final class Wiring implements AutoCloseable {
      * also record new ones and write a partition with one version of them.
      */
     private TableConfig resolved(TableConfig table) {
-        return columnsRecord().resolve(table).table();
+        // A table of configured columns has no record to read: merge-apply of it then needs no S3 client at all.
+        return table.auto() == null ? table : columnsRecord().resolve(table).table();
     }
 
     private ColumnsRecord columnsRecord() {
@@ -246,11 +247,11 @@ public final class Wiring implements AutoCloseable {
         return stage;
     }
 
-    private StageKeys keys() {
+    StageKeys keys() {
         return new StageKeys(config.stage().prefix());
     }
 
-    private ManifestStore manifests() {
+    ManifestStore manifests() {
         return new ManifestStore(stage(), keys(), json);
     }
 

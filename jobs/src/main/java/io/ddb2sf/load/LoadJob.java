@@ -9,6 +9,7 @@ import io.ddb2sf.snowflake.Migrator;
 import io.ddb2sf.snowflake.SchemaChanges;
 import io.ddb2sf.snowflake.Sql;
 import io.ddb2sf.snowflake.SqlTemplate;
+import io.ddb2sf.snowflake.TableColumns;
 import io.ddb2sf.snowflake.Transaction;
 import io.ddb2sf.snowflake.WarehouseTables;
 import io.ddb2sf.stage.Manifest;
@@ -72,17 +73,21 @@ public final class LoadJob {
         Manifest m = raw.manifest();
         try (Connection c = warehouse.open()) {
             List<String> migrated = migrator.migrate(c);
-            tables.ensure(c, table);
-            SchemaChanges.Report columns = new SchemaChanges(log, current).apply(c, table, "copy-load " + p.id());
-            var done = ledger.find(c, table.name(), p.id(), Ledger.Step.LOAD);
+            TableColumns listed = tables.ensure(c, table);
+            SchemaChanges.Report columns = new SchemaChanges(log, current).apply(c, table, listed, "copy-load " + p.id());
+            Ledger.Steps steps = ledger.steps(c, table.name(), p.id());
+            var done = steps.of(Ledger.Step.LOAD);
             // A pruned partition stays loaded and merged in the ledger but has no landing rows: a copy-load of it
             // loads them again from the stage (and forgets the merge, so merge-apply applies them again, changing
             // nothing that is already newer).
-            boolean pruned = ledger.find(c, table.name(), p.id(), Ledger.Step.PRUNE)
-                    .filter(e -> e.manifestSha256().equals(raw.sha256())).isPresent();
+            boolean pruned = steps.of(Ledger.Step.PRUNE).filter(e -> e.manifestSha256().equals(raw.sha256())).isPresent();
             if (done.isPresent() && done.get().manifestSha256().equals(raw.sha256()) && !pruned) {
                 log.printf("load %s: already loaded (%,d rows); nothing to do%n", p, done.get().rows());
                 return summary(p, true, m, 0, migrated, began, columns);
+            }
+            if (!m.files().isEmpty()) {
+                // DDL commits an open transaction, so the stage is made (if need be) before the load's begins.
+                tables.ensureStage(c);
             }
             int statements = Transaction.run(c, "load " + p, Transaction.Name.of(Ledger.Step.LOAD, table.name(), p.id()), log,
                     tx -> load(tx, p, raw));

@@ -9,6 +9,7 @@ import io.ddb2sf.snowflake.Migrator;
 import io.ddb2sf.snowflake.SchemaChanges;
 import io.ddb2sf.snowflake.Sql;
 import io.ddb2sf.snowflake.SqlTemplate;
+import io.ddb2sf.snowflake.TableColumns;
 import io.ddb2sf.snowflake.Tombstones;
 import io.ddb2sf.snowflake.Transaction;
 import io.ddb2sf.snowflake.WarehouseTables;
@@ -71,27 +72,32 @@ public final class MergeJob {
         p.requireTable(table);
         try (Connection c = warehouse.open()) {
             migrator.migrate(c);
+            TableColumns listed = TableColumns.list(c, this.table);
             // The MERGE writes the columns SchemaChanges found current, which may be more than this job started with.
             SchemaChanges schemaChanges = new SchemaChanges(log, current);
-            SchemaChanges.Applied applied = schemaChanges.applied(c, this.table, "merge-apply " + p.id());
+            SchemaChanges.Applied applied = schemaChanges.applied(c, this.table, listed, "merge-apply " + p.id());
             TableConfig table = applied.table();
             SchemaChanges.Report columns = applied.report();
-            Ledger.Entry loaded = ledger.find(c, table.name(), p.id(), Ledger.Step.LOAD)
+            Ledger.Steps steps = ledger.steps(c, table.name(), p.id());
+            Ledger.Entry loaded = steps.of(Ledger.Step.LOAD)
                     .orElseThrow(() -> new JobException(ErrorCode.NOT_LOADED, "partition " + p
                             + " is not loaded yet; run copy-load for it, then merge-apply"));
-            var merged = ledger.find(c, table.name(), p.id(), Ledger.Step.MERGE);
+            var merged = steps.of(Ledger.Step.MERGE);
             if (merged.isPresent() && merged.get().manifestSha256().equals(loaded.manifestSha256())) {
                 log.printf("merge %s: already merged; nothing to do%n", p);
                 return new MergeSummary("merge-apply", p.id(), true, loaded.rows(), 0, 0, 0, 0, 0, millis(began), columns);
             }
-            var pruned = ledger.find(c, table.name(), p.id(), Ledger.Step.PRUNE);
+            var pruned = steps.of(Ledger.Step.PRUNE);
             if (pruned.isPresent() && pruned.get().manifestSha256().equals(loaded.manifestSha256())) {
                 throw new JobException(ErrorCode.LANDING_PRUNED, "partition " + p + " was merged and its landing rows"
                         + " pruned (older than the table's landingRetention, " + table.landingRetention() + "), and its"
                         + " merge record is gone; run copy-load for it (it reloads the rows from the stage, whose files"
                         + " must still be there), then merge-apply");
             }
-            Tombstones.ensure(c, table);
+            if (!listed.exists(table.tombstoneTable())) {
+                // DDL commits an open transaction, so before the merge's begins.
+                Tombstones.ensure(c, table);
+            }
             long[] counts = Transaction.run(c, "merge " + p, Transaction.Name.of(Ledger.Step.MERGE, table.name(), p.id()), log, tx -> {
                 Tombstones.seedOnce(tx, table, log);
                 long refreshed = p instanceof BackfillPartition b ? fullRefresh(tx, table, b, loaded.rows()) : 0;

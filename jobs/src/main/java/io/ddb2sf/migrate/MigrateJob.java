@@ -4,6 +4,7 @@ import io.ddb2sf.config.TableConfig;
 import io.ddb2sf.snowflake.ConnectionFactory;
 import io.ddb2sf.snowflake.Migrator;
 import io.ddb2sf.snowflake.SchemaChanges;
+import io.ddb2sf.snowflake.TableColumns;
 import io.ddb2sf.snowflake.Transaction;
 import io.ddb2sf.snowflake.WarehouseTables;
 import java.io.PrintStream;
@@ -51,9 +52,12 @@ public final class MigrateJob {
             List<String> applied = migrator.migrate(c);
             log.printf("migrate: %s%n", applied.isEmpty() ? "every sql/ migration was already applied" : "applied " + applied);
             SchemaChanges.Report columns = SchemaChanges.Report.NONE;
+            if (!chosen.isEmpty()) {
+                tables.ensureStage(c);
+            }
             for (TableConfig table : chosen) {
-                tables.ensure(c, table);
-                columns = columns.plus(new SchemaChanges(log, current).apply(c, table, "migrate"));
+                TableColumns listed = tables.ensure(c, table);
+                columns = columns.plus(new SchemaChanges(log, current).apply(c, table, listed, "migrate"));
             }
             List<String> names = chosen.stream().map(TableConfig::name).toList();
             log.printf("migrate: stage and tables of %s in place%n", names);

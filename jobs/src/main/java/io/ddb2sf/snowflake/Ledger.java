@@ -4,6 +4,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Optional;
 
 /** The load and merge ledger in Snowflake: which manifest content each partition step applied. */
@@ -16,15 +18,30 @@ public final class Ledger {
 
     public record Entry(String manifestSha256, long rows) {}
 
-    public Optional<Entry> find(Connection c, String table, String partition, Step step) throws SQLException {
+    /** What the ledger records of one partition, by step. */
+    public record Steps(Map<Step, Entry> entries) {
+        public Steps {
+            entries = Map.copyOf(entries);
+        }
+
+        public Optional<Entry> of(Step step) {
+            return Optional.ofNullable(entries.get(step));
+        }
+    }
+
+    /** Reads every step of a partition at once: a job's checks of its steps cost one round trip. */
+    public Steps steps(Connection c, String table, String partition) throws SQLException {
+        Map<Step, Entry> entries = new EnumMap<>(Step.class);
         try (PreparedStatement ps = c.prepareStatement(SqlTemplate.load("ledger_find").render())) {
             ps.setString(1, table);
             ps.setString(2, partition);
-            ps.setString(3, step.name());
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(new Entry(rs.getString(1), rs.getLong(2))) : Optional.empty();
+                while (rs.next()) {
+                    entries.putIfAbsent(Step.valueOf(rs.getString(1)), new Entry(rs.getString(2), rs.getLong(3)));
+                }
             }
         }
+        return new Steps(entries);
     }
 
     /** Forgets both steps of a partition: a reload makes its earlier merge record stale. */

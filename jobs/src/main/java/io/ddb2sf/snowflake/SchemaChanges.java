@@ -14,9 +14,7 @@ import java.sql.Timestamp;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
@@ -71,26 +69,6 @@ public final class SchemaChanges {
         }
     }
 
-    /** A column as Snowflake describes it. */
-    private record Existing(String dataType, Integer scale) {
-        boolean holds(ColumnSpec c) {
-            return switch (c.type()) {
-                case S -> dataType.equals("TEXT");
-                case N -> dataType.equals("NUMBER") && scale != null && scale == c.scale();
-                case B -> dataType.equals("BINARY");
-                case BOOL -> dataType.equals("BOOLEAN");
-            };
-        }
-
-        String describe() {
-            return switch (dataType) {
-                case "TEXT" -> "VARCHAR";
-                case "NUMBER" -> "NUMBER(38," + scale + ")";
-                default -> dataType;
-            };
-        }
-    }
-
     /** The table a run applied, with the columns it found current, and what it changed. */
     public record Applied(TableConfig table, Report report) {}
 
@@ -111,10 +89,12 @@ public final class SchemaChanges {
      * Applies the config's typed columns to the table's landing and analytics tables (made by
      * {@link WarehouseTables#ensure} beforehand; nothing is done while they do not exist).
      *
-     * @param run who asks, recorded with each change: the job and its partition, or {@code migrate}
+     * @param listed the tables' columns, listed by the caller just before (a {@code columns: auto} table's record is
+     *               read after it)
+     * @param run    who asks, recorded with each change: the job and its partition, or {@code migrate}
      */
-    public Report apply(Connection c, TableConfig table, String run) throws SQLException {
-        return applied(c, table, run).report();
+    public Report apply(Connection c, TableConfig table, TableColumns listed, String run) throws SQLException {
+        return applied(c, table, listed, run).report();
     }
 
     /**
@@ -126,9 +106,9 @@ public final class SchemaChanges {
      * https://docs.aws.amazon.com/AmazonS3/latest/userguide/Welcome.html#ConsistencyModel). A column another pod
      * added after this job started is thus applied and written, never taken for one the config removed.
      */
-    public Applied applied(Connection c, TableConfig given, String run) throws SQLException {
-        Map<String, Existing> target = columns(c, given.targetTable());
-        Map<String, Existing> landing = columns(c, given.landingTable());
+    public Applied applied(Connection c, TableConfig given, TableColumns listed, String run) throws SQLException {
+        Map<String, TableColumns.Column> target = listed.of(given.targetTable());
+        Map<String, TableColumns.Column> landing = listed.of(given.landingTable());
         TableConfig table = current.apply(given);
         if (target.isEmpty() || landing.isEmpty()) {
             return new Applied(table, Report.NONE);
@@ -201,7 +181,7 @@ public final class SchemaChanges {
      * between this listing and this commit can miss this merge's rows (README, "Automatic columns", known limits).
      */
     public List<String> addedMeanwhile(Connection c, TableConfig merged) throws SQLException {
-        Map<String, Existing> target = columns(c, merged.targetTable());
+        Map<String, TableColumns.Column> target = TableColumns.list(c, merged).of(merged.targetTable());
         Set<String> written = merged.typedColumns().stream().map(ColumnSpec::column).collect(Collectors.toSet());
         return current.apply(merged).typedColumns().stream().map(ColumnSpec::column)
                 .filter(col -> target.containsKey(col) && !written.contains(col)).toList();
@@ -286,7 +266,7 @@ public final class SchemaChanges {
         return new long[] {rows, misfits};
     }
 
-    private void refuseTypeChange(TableConfig table, String in, Existing existing, ColumnSpec col) {
+    private void refuseTypeChange(TableConfig table, String in, TableColumns.Column existing, ColumnSpec col) {
         if (existing != null && !existing.holds(col)) {
             throw new JobException(ErrorCode.COLUMN_TYPE_CHANGED, "column " + col.column() + " of " + in + " is "
                     + existing.describe() + " in Snowflake but the config makes it " + col.sqlType() + "; ddb2sf never"
@@ -301,20 +281,6 @@ public final class SchemaChanges {
             s.execute(SqlTemplate.load("add_column").render(Map.of(
                     "table", Sql.ident(tableName), "column", Sql.ident(col.column()), "type", new Sql.Type(col.sqlType()))));
         }
-    }
-
-    private Map<String, Existing> columns(Connection c, String tableName) throws SQLException {
-        Map<String, Existing> out = new LinkedHashMap<>();
-        try (PreparedStatement ps = c.prepareStatement(SqlTemplate.load("table_columns").render())) {
-            ps.setString(1, tableName);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    int scale = rs.getInt(3);
-                    out.put(rs.getString(1), new Existing(rs.getString(2).toUpperCase(Locale.ROOT), rs.wasNull() ? null : scale));
-                }
-            }
-        }
-        return out;
     }
 
     /** Each column's last recorded change; a tie in time goes to the later step (ADDED, then FILLED). */

@@ -25,7 +25,28 @@ public final class WarehouseTables {
         return Sql.ident(config.stageName());
     }
 
-    public void ensure(Connection c, TableConfig table) throws SQLException {
+    /**
+     * Creates whichever of the table's landing, analytics and tombstone tables is missing (a run of every hour finds
+     * them all, and spends one listing, no DDL), and returns their columns as they are then.
+     */
+    public TableColumns ensure(Connection c, TableConfig table) throws SQLException {
+        TableColumns listed = TableColumns.list(c, table);
+        if (listed.exists(table.landingTable()) && listed.exists(table.targetTable()) && listed.exists(table.tombstoneTable())) {
+            return listed;
+        }
+        // IF NOT EXISTS all the same: another run may be creating them too.
+        try (Statement s = c.createStatement()) {
+            s.execute(SqlTemplate.load("create_landing_table").render(Map.of(
+                    "landing", Sql.ident(table.landingTable()), "columns", columnDefinitions(table))));
+            s.execute(SqlTemplate.load("create_target_table").render(Map.of(
+                    "target", Sql.ident(table.targetTable()), "columns", columnDefinitions(table))));
+        }
+        Tombstones.ensure(c, table);
+        return TableColumns.list(c, table);
+    }
+
+    /** Creates the stage unless it exists; only a COPY needs it, so only a load with files to copy asks. */
+    public void ensureStage(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {
             if (!stageExists(s)) {
                 s.execute(SqlTemplate.load("create_stage").render(Map.of(
@@ -33,12 +54,7 @@ public final class WarehouseTables {
                         "url", Sql.literal(config.stageUrl()),
                         "storage_integration", Sql.ident(config.storageIntegration().orElse("DDB2SF_S3")))));
             }
-            s.execute(SqlTemplate.load("create_landing_table").render(Map.of(
-                    "landing", Sql.ident(table.landingTable()), "columns", columnDefinitions(table))));
-            s.execute(SqlTemplate.load("create_target_table").render(Map.of(
-                    "target", Sql.ident(table.targetTable()), "columns", columnDefinitions(table))));
         }
-        Tombstones.ensure(c, table);
     }
 
     /**

@@ -223,7 +223,7 @@ public final class VerifyJob {
         HourPartition hour = new HourPartition(table.name(), checkpoint.get().windowEnd().minus(Duration.ofHours(1)),
                 checkpoint.get().windowEnd());
         for (int i = 0; i < UNMERGED_LOOKBACK_HOURS; i++) {
-            if (ledger.find(c, table.name(), hour.id(), Ledger.Step.MERGE).isPresent()) {
+            if (ledger.steps(c, table.name(), hour.id()).of(Ledger.Step.MERGE).isPresent()) {
                 break;
             }
             Optional<Manifest.Source> source = manifests.load(hour).map(Manifest::source)

@@ -24,7 +24,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -42,16 +42,16 @@ public final class LoopbackServices implements AutoCloseable {
     private final Map<String, String> dynamodbAnswers;
     private final NavigableMap<String, byte[]> objects = new ConcurrentSkipListMap<>();
     private final AtomicInteger statements = new AtomicInteger();
-    private final BiFunction<String, String, QueryRows> queryRows;
+    private final Function<String, QueryRows> queryRows;
     private final AtomicInteger arrowQueries = new AtomicInteger();
     private static final String JSON_SESSION = "warmup-json";
     private static final String ARROW_SESSION = "warmup-arrow";
 
     /**
      * {@code dynamodbAnswers}: the JSON answer for each X-Amz-Target operation name (DescribeTable, GetRecords...);
-     * {@code queryRows}: the rows of a Snowflake query, given its SQL text and its bindings as JSON, or null for no rows.
+     * {@code queryRows}: the rows of a Snowflake query, given its SQL text, or null for no rows.
      */
-    public LoopbackServices(Map<String, String> dynamodbAnswers, BiFunction<String, String, QueryRows> queryRows) throws IOException {
+    public LoopbackServices(Map<String, String> dynamodbAnswers, Function<String, QueryRows> queryRows) throws IOException {
         this.dynamodbAnswers = Map.copyOf(dynamodbAnswers);
         this.queryRows = queryRows;
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -76,7 +76,7 @@ public final class LoopbackServices implements AutoCloseable {
                 try {
                     JsonNode request = statementRequest(x);
                     String sql = request.path("sqlText").asText("");
-                    QueryRows rows = queryRows.apply(sql, request.path("bindings").toString());
+                    QueryRows rows = queryRows.apply(sql);
                     boolean arrow = String.valueOf(x.getRequestHeaders().getFirst("Authorization")).contains(ARROW_SESSION);
                     if (arrow) {
                         arrowQueries.incrementAndGet();

@@ -79,6 +79,15 @@ class SqlTemplateTest {
     }
 
     @Test
+    void shouldListEveryMigrationOfTheSqlFolderInMigrationsTxt() throws Exception {
+        // The build ships the repo's sql/ folder; the jobs find its migrations through sql/migrations.txt.
+        List<Migrator.Migration> inFolder = Migrator.read(Path.of("..", "sql"));
+        assertThat(Migrator.fromClasspath().migrations())
+                .as("sql/migrations.txt must list every V file of sql/, and only those")
+                .containsExactlyElementsOf(inFolder);
+    }
+
+    @Test
     void shouldRefuseMigrationsWithAGapInTheirNumbers(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("V001__a.sql"), "CREATE TABLE IF NOT EXISTS a (x INT);\n");
         Files.writeString(dir.resolve("V003__c.sql"), "CREATE TABLE IF NOT EXISTS c (x INT);\n");
