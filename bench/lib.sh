@@ -6,7 +6,7 @@ bench_classes() {
   if [[ -z "$(find "$ROOT/jobs/src/test/java/io/ddb2sf/bench" -newer "$ROOT/jobs/target/test-classes/io/ddb2sf/bench/BareStreamRead.class" -print -quit 2>/dev/null)" \
         && -f "$ROOT/jobs/target/test-classes/io/ddb2sf/bench/BareStreamRead.class" ]]; then :; else
     log "compiling the benchmark classes"
-    mvnw -q -pl jobs test-compile
+    mvnw -q -pl jobs -am test-compile
   fi
   BENCH_CP="$ROOT/jobs/target/test-classes:$ROOT/jobs/target/ddb2sf.jar"
 }

@@ -18,6 +18,8 @@
 #
 # The flags are the entrypoint's (docker/tests/test_image.py checks they agree), except:
 # - -XX:AOTCacheOutput instead of -XX:AOTCache: the two exclude each other;
+# - not the two flags after -XX:AOTCache, which turn off the replay of the training's compilations in a run from a
+#   cache;
 # - -Xmx1g: a cache holds the compressed-oops mode of the run that made it and is refused by a JVM in the other mode;
 #   75 % of a build machine's memory can pass 32 GB, where compressed oops end, and pods run well under it.
 # A cache the JVM cannot use (other JDK build, other flags, missing file) is ignored with a warning on stderr, and
