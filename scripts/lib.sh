@@ -27,9 +27,9 @@ pick_java() {
 
 # JVM flags of a ddb2sf job run from this checkout; the image's entrypoint (jobs/src/main/jib/app/ddb2sf) runs the
 # same. A job is a short batch process: C2's compilations cost more CPU than the faster code earns back before the
-# job ends, so C1 only (TieredStopAtLevel=1), and the serial collector (no concurrent GC threads). Figures in bench/README.md
-# ("CPU against a bare baseline, and the fixed cost"): a third to a half less CPU for a 72k-change export, 46 %
-# less for an empty hour.
+# job ends, so C1 only (TieredStopAtLevel=1), and the serial collector (no concurrent GC threads). Figures in
+# bench/README.md ("CPU against a bare baseline, and the fixed cost"): a third to a half less CPU for a 72k-change
+# export, 46 % less for an empty hour.
 DDB2SF_JVM_FLAGS=(--add-opens=java.base/java.nio=ALL-UNNAMED -XX:TieredStopAtLevel=1 -XX:+UseSerialGC)
 # Added after -XX:AOTCache, as the image's entrypoint does: no replay of the training's compilations (why, in
 # jobs/src/main/jib/app/ddb2sf).

@@ -157,9 +157,7 @@ def training_command(java: list[str], side: str) -> list[str]:
     """What the Dockerfile must run for a side: the entrypoint's java writing that side's cache instead of reading it,
     on a heap under 32 GB, running the training of that side."""
     at = java.index("-XX:AOTCache=/app/aot/$side.aot")
-    rest = java[at + 1:-1]
-    if rest[:len(CACHE_USE_FLAGS)] == CACHE_USE_FLAGS:
-        rest = rest[len(CACHE_USE_FLAGS):]
+    rest = java[at + 1 + len(CACHE_USE_FLAGS):-1]  # the flags that follow the cache (checked above) concern its use
     return [*java[:at], "-Xmx1g", f"-XX:AOTCacheOutput=/tmp/{side}.aot", *rest, "warmup", "--side", side]
 
 
