@@ -44,6 +44,12 @@ ddb2sf_side() {
   esac
 }
 
+# The JIT's thresholds for a subcommand's side, as the image's entrypoint sets them (why, there): ten times the
+# default for the warehouse jobs, the default for the others.
+ddb2sf_jit() {
+  if [[ "$(ddb2sf_side "${1:-}")" == warehouse ]]; then echo -XX:CompileThresholdScaling=10; else echo -XX:CompileThresholdScaling=1; fi
+}
+
 # Runs a ddb2sf job from the built jar with those flags: ddb2sf_java export-increment --table t ...
 # On JDK 25 or newer it adds an ahead-of-time cache (JEP 483 and 515: the jar's classes loaded, linked and profiled
 # by a training run; JEP 514's -XX:AOTCacheOutput makes it at the run's exit), one per side of the pipeline as in the
@@ -56,11 +62,11 @@ ddb2sf_side() {
 # leaves no cache and a marker: that side's jobs run without a cache until the next build (rather than paying a
 # failing training on every run).
 ddb2sf_java() {
-  local side; side="$(ddb2sf_side "${1:-}")"
+  local side jit; side="$(ddb2sf_side "${1:-}")"; jit="$(ddb2sf_jit "${1:-}")"
   local jar="$ROOT/jobs/target/ddb2sf.jar" cache="$ROOT/jobs/target/ddb2sf-$side.aot" major lock
   major="$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$JAVA_HOME/release" 2>/dev/null)"
   if [[ "${major:-0}" -lt 25 ]]; then
-    "$JAVA_HOME/bin/java" "${DDB2SF_JVM_FLAGS[@]}" -jar "$jar" "$@"; return
+    "$JAVA_HOME/bin/java" "${DDB2SF_JVM_FLAGS[@]}" "$jit" -jar "$jar" "$@"; return
   fi
   local flags=("${DDB2SF_JVM_FLAGS[@]}" -Xlog:disable -Xlog:all=warning:stderr)
   if [[ ! ( -f "$cache" && "$cache" -nt "$jar" ) && ! "$cache.failed" -nt "$jar" && "${1:-}" != -* ]]; then  # --help, --version: not worth a training
@@ -85,9 +91,9 @@ ddb2sf_java() {
     exec {lock}>&-
   fi
   if [[ -f "$cache" && "$cache" -nt "$jar" ]]; then
-    "$JAVA_HOME/bin/java" "${flags[@]}" -XX:AOTCache="$cache" "${DDB2SF_CACHE_FLAGS[@]}" -jar "$jar" "$@"
+    "$JAVA_HOME/bin/java" "${flags[@]}" -XX:AOTCache="$cache" "${DDB2SF_CACHE_FLAGS[@]}" "$jit" -jar "$jar" "$@"
   else
-    "$JAVA_HOME/bin/java" "${flags[@]}" -jar "$jar" "$@"
+    "$JAVA_HOME/bin/java" "${flags[@]}" "$jit" -jar "$jar" "$@"
   fi
 }
 

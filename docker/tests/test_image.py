@@ -47,6 +47,8 @@ def image(tmp_path_factory):
 SIDES = ("stream", "warehouse")
 # What a JVM that starts from a cache adds after -XX:AOTCache (the entrypoint; scripts/lib.sh, DDB2SF_CACHE_FLAGS).
 CACHE_USE_FLAGS = ["-XX:+UnlockDiagnosticVMOptions", "-XX:-AOTReplayTraining"]
+# The JIT thresholds of a side's jobs (the entrypoint's "$jit"; scripts/lib.sh, ddb2sf_jit).
+JIT = {"stream": "-XX:CompileThresholdScaling=1", "warehouse": "-XX:CompileThresholdScaling=10"}
 
 
 def entrypoint_script(image) -> str:
@@ -111,11 +113,13 @@ def test_entrypoint_picks_the_cache_of_the_jobs_side(image, tmp_path, job, side)
     out = subprocess.run(["/bin/sh", str(tmp_path / "ddb2sf"), job, "--table", "it's"], env={"PATH": str(tmp_path)},
                          capture_output=True, text=True, check=True).stdout.splitlines()
     assert f"-XX:AOTCache=/app/aot/{side}.aot" in out
+    # bench/README.md, "A lighter start for the warehouse jobs": the warehouse jobs compile less.
+    assert [f for f in out if f.startswith("-XX:CompileThresholdScaling=")] == [JIT[side]]
     assert out[-3:] == [job, "--table", "it's"]
-    # Local runs (scripts/lib.sh, ddb2sf_java) pick the same side.
-    local = subprocess.run(["bash", "-c", f'source "{REPO}/scripts/lib.sh" && ddb2sf_side "$1"', "-", job],
-                           capture_output=True, text=True, check=True).stdout.strip()
-    assert local == side
+    # Local runs (scripts/lib.sh, ddb2sf_java) pick the same side and thresholds.
+    local = subprocess.run(["bash", "-c", f'source "{REPO}/scripts/lib.sh" && ddb2sf_side "$1" && ddb2sf_jit "$1"', "-", job],
+                           capture_output=True, text=True, check=True).stdout.split()
+    assert local == [side, JIT[side]]
 
 
 def test_runs_as_a_non_root_user_with_oci_labels(image):
@@ -157,7 +161,8 @@ def training_command(java: list[str], side: str) -> list[str]:
     """What the Dockerfile must run for a side: the entrypoint's java writing that side's cache instead of reading it,
     on a heap under 32 GB, running the training of that side."""
     at = java.index("-XX:AOTCache=/app/aot/$side.aot")
-    rest = java[at + 1 + len(CACHE_USE_FLAGS):-1]  # the flags that follow the cache (checked above) concern its use
+    # The flags that follow the cache (checked above) concern its use, and the jobs' thresholds their own run.
+    rest = [w for w in java[at + 1 + len(CACHE_USE_FLAGS):-1] if w != "$jit"]
     return [*java[:at], "-Xmx1g", f"-XX:AOTCacheOutput=/tmp/{side}.aot", *rest, "warmup", "--side", side]
 
 

@@ -135,8 +135,9 @@ public final class Warmup {
             long t0 = System.nanoTime();
             try (Wiring wiring = new Wiring(config, log)) {
                 if (side == Side.WAREHOUSE) {
-                    // What the export would have staged, written directly: the export's classes stay out of the cache.
-                    wiring.manifests().write(hour, stagedHour(wiring.keys(), hour));
+                    // What the export would have staged, written directly and through the S3 client the warehouse jobs
+                    // use: the export's classes and its pooled HTTP client stay out of the cache.
+                    wiring.documentManifests().write(hour, stagedHour(wiring.keys(), hour));
                 } else {
                     summary.put("export", Json.mapper().readTree(Json.mapper().writeValueAsString(wiring.exportJob(table).run(hour))));
                     summary.put("validate", Json.mapper().readTree(Json.mapper().writeValueAsString(wiring.validateJob().run(hour))));

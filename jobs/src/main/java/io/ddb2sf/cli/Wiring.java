@@ -38,6 +38,9 @@ import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkServiceException;
 import software.amazon.awssdk.core.retry.RetryMode;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.retries.StandardRetryStrategy;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
@@ -69,6 +72,7 @@ public final class Wiring implements AutoCloseable {
     private final ObjectMapper json = Json.mapper();
     private final List<AutoCloseable> open = new ArrayList<>();
     private StageStore stage;
+    private StageStore documents;
     private DynamoDbClient dynamodb;
     private DynamoDbClient scans;
 
@@ -151,6 +155,7 @@ public final class Wiring implements AutoCloseable {
 
     private DynamoDbClient dynamodbClient(ClientOverrideConfiguration retries) {
         return dynamodbView.apply(track(DynamoDbClient.builder()
+                .httpClientBuilder(Apache5HttpClient.builder())
                 .region(Region.of(config.aws().region()))
                 .applyMutation(b -> config.aws().dynamodbEndpoint().ifPresent(b::endpointOverride))
                 .overrideConfiguration(retries).build()));
@@ -166,6 +171,7 @@ public final class Wiring implements AutoCloseable {
 
     private StreamReader streamReader() {
         DynamoDbStreamsClient streams = track(DynamoDbStreamsClient.builder()
+                .httpClientBuilder(Apache5HttpClient.builder())
                 .region(Region.of(config.aws().region()))
                 .applyMutation(b -> config.aws().dynamodbEndpoint().ifPresent(b::endpointOverride))
                 .overrideConfiguration(retries()).build());
@@ -177,7 +183,7 @@ public final class Wiring implements AutoCloseable {
     }
 
     public LoadJob loadJob(TableConfig table) {
-        return new LoadJob(resolved(table), keys(), manifests(), warehouseTables(), warehouse(), Migrator.fromClasspath(),
+        return new LoadJob(resolved(table), keys(), manifests(documents()), warehouseTables(), warehouse(), Migrator.fromClasspath(),
                 new Ledger(), clock, log, this::resolved);
     }
 
@@ -196,12 +202,12 @@ public final class Wiring implements AutoCloseable {
     }
 
     public StatusJob statusJob(List<String> tables) {
-        return new StatusJob(tables, config.snowflake().database() + "." + config.snowflake().schema(), stage(), keys(),
-                checkpoints(), warehouse(), json, clock);
+        return new StatusJob(tables, config.snowflake().database() + "." + config.snowflake().schema(), documents(), keys(),
+                checkpoints(documents()), warehouse(), json, clock);
     }
 
     public VerifyJob verifyJob(TableConfig table) {
-        return new VerifyJob(resolved(table), scans(), streamReader(), checkpoints(), manifests(),
+        return new VerifyJob(resolved(table), scans(), streamReader(), checkpoints(documents()), manifests(documents()),
                 warehouse(), new Ledger(), clock, log);
     }
 
@@ -216,7 +222,7 @@ public final class Wiring implements AutoCloseable {
     }
 
     private ColumnsRecord columnsRecord() {
-        return new ColumnsRecord(new JsonStore(stage(), json), keys(), log);
+        return new ColumnsRecord(new JsonStore(documents(), json), keys(), log);
     }
 
     private SnowflakeConnections warehouse() {
@@ -232,19 +238,45 @@ public final class Wiring implements AutoCloseable {
         return config.aws().streamTimestampPrecision();
     }
 
+    /**
+     * The stage as the jobs that move Parquet parts use it (export, backfill, validation): on the SDK's pooled
+     * Apache 5 HTTP client, which reuses its connections across many and concurrent requests.
+     */
     private StageStore stage() {
         if (stage == null) {
-            // The stage bucket may be in another region than the table (DynamoDB exports there too); the SDK then
-            // follows S3's redirect once and remembers the bucket's region ("Cross-Region access for Amazon S3",
-            // https://docs.aws.amazon.com/sdk-for-java/latest/developer-guide/s3-cross-region.html).
-            S3Client s3 = track(S3Client.builder()
-                    .region(Region.of(config.aws().region()))
-                    .crossRegionAccessEnabled(true)
-                    .applyMutation(b -> config.aws().s3Endpoint().ifPresent(e -> b.endpointOverride(e).forcePathStyle(true)))
-                    .overrideConfiguration(retries()).build());
-            stage = new StageStore(s3, config.stage().bucket());
+            stage = new StageStore(s3(Apache5HttpClient.builder()), config.stage().bucket());
         }
         return stage;
+    }
+
+    /**
+     * The stage as a job that reads a few small documents uses it (copy-load's manifest, the columns record, verify's
+     * and status's checkpoints): on the URLConnection HTTP client, which the SDK documents as quicker to load than
+     * the Apache one, with fewer features (no PATCH, no connection pool of its own;
+     * https://docs.aws.amazon.com/sdk-for-java/latest/developer-guide/http-configuration-url.html). Its set-up is a
+     * fixed cost of every warehouse job (bench/README.md, "A lighter S3 client for the warehouse jobs"). A job that
+     * has the pooled client already (sync, export) reads through that one.
+     */
+    private StageStore documents() {
+        if (stage != null) {
+            return stage;
+        }
+        if (documents == null) {
+            documents = new StageStore(s3(UrlConnectionHttpClient.builder()), config.stage().bucket());
+        }
+        return documents;
+    }
+
+    private S3Client s3(SdkHttpClient.Builder<?> http) {
+        // The stage bucket may be in another region than the table (DynamoDB exports there too); the SDK then
+        // follows S3's redirect once and remembers the bucket's region ("Cross-Region access for Amazon S3",
+        // https://docs.aws.amazon.com/sdk-for-java/latest/developer-guide/s3-cross-region.html).
+        return track(S3Client.builder()
+                .httpClientBuilder(http)
+                .region(Region.of(config.aws().region()))
+                .crossRegionAccessEnabled(true)
+                .applyMutation(b -> config.aws().s3Endpoint().ifPresent(e -> b.endpointOverride(e).forcePathStyle(true)))
+                .overrideConfiguration(retries()).build());
     }
 
     StageKeys keys() {
@@ -252,11 +284,24 @@ public final class Wiring implements AutoCloseable {
     }
 
     ManifestStore manifests() {
-        return new ManifestStore(stage(), keys(), json);
+        return manifests(stage());
+    }
+
+    /** The manifests through the client of the jobs that read a few documents: the warehouse side's training. */
+    ManifestStore documentManifests() {
+        return manifests(documents());
+    }
+
+    private ManifestStore manifests(StageStore on) {
+        return new ManifestStore(on, keys(), json);
     }
 
     private CheckpointStore checkpoints() {
-        return new CheckpointStore(stage(), keys(), json);
+        return checkpoints(stage());
+    }
+
+    private CheckpointStore checkpoints(StageStore on) {
+        return new CheckpointStore(on, keys(), json);
     }
 
     private ClientOverrideConfiguration retries() {

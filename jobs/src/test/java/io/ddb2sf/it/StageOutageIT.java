@@ -34,6 +34,7 @@ class StageOutageIT {
         String suffix = LocalStack.uniqueSuffix();
         String table = "it_outage_" + suffix;
         Path config = stack.writeConfig("it/" + suffix, "IT_" + suffix.toUpperCase(), Fixtures.tableYaml(table, "hard"));
+        DropTestTables.register(stack, table, "it/" + suffix, "IT_" + suffix.toUpperCase());
         Files.writeString(config, Files.readString(config).replaceAll("s3Endpoint: \\S+", "s3Endpoint: http://127.0.0.1:" + port));
         Cli cli = new Cli(config, stack.environment());
         Instant[] hour = stack.hour();
@@ -53,6 +54,10 @@ class StageOutageIT {
         assertThat(down.exitCode()).isEqualTo(1);
         assertThat(down.error()).contains("DDB2SF-3000", "cannot read s3://" + LocalStack.BUCKET, "rerun");
         assertThat(cli.run("export-increment", table, start, end).exitCode()).isEqualTo(1);
+        // copy-load reads the manifest through the other HTTP client (Wiring.documents): the same clear failure.
+        Cli.Result loadDown = cli.run("copy-load", table, start, end);
+        assertThat(loadDown.exitCode()).isEqualTo(1);
+        assertThat(loadDown.error()).contains("DDB2SF-3000", "cannot read s3://" + LocalStack.BUCKET, "rerun");
 
         startS3(port);
         Cli.Result rebuilt = cli.run("export-increment", table, start, end);
