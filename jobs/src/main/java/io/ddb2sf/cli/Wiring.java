@@ -254,7 +254,7 @@ public final class Wiring implements AutoCloseable {
      * and status's checkpoints): on the URLConnection HTTP client, which the SDK documents as quicker to load than
      * the Apache one, with fewer features (no PATCH, no connection pool of its own;
      * https://docs.aws.amazon.com/sdk-for-java/latest/developer-guide/http-configuration-url.html). Its set-up is a
-     * fixed cost of every warehouse job (bench/README.md, "A lighter S3 client for the warehouse jobs"). A job that
+     * fixed cost of every warehouse job (bench/README.md, "A lighter start for the warehouse jobs"). A job that
      * has the pooled client already (sync, export) reads through that one.
      */
     private StageStore documents() {
