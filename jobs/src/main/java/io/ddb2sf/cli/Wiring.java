@@ -252,7 +252,7 @@ public final class Wiring implements AutoCloseable {
     /**
      * The stage as a job that reads a few small documents uses it (copy-load's manifest, the columns record, verify's
      * and status's checkpoints): on the URLConnection HTTP client, which the SDK documents as quicker to load than
-     * the Apache one, with fewer features (no PATCH, no connection pool of its own;
+     * the Apache one, with fewer features (among them no PATCH, which the stage never sends;
      * https://docs.aws.amazon.com/sdk-for-java/latest/developer-guide/http-configuration-url.html). Its set-up is a
      * fixed cost of every warehouse job (bench/README.md, "A lighter start for the warehouse jobs"). A job that
      * has the pooled client already (sync, export) reads through that one.

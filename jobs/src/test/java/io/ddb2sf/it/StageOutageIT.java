@@ -31,12 +31,11 @@ class StageOutageIT {
         LocalStack stack = LocalStack.fromEnvironment().inPastHour();
         int port = freePort();
         startS3(port);
-        String suffix = LocalStack.uniqueSuffix();
-        String table = "it_outage_" + suffix;
-        Path config = stack.writeConfig("it/" + suffix, "IT_" + suffix.toUpperCase(), Fixtures.tableYaml(table, "hard"));
-        DropTestTables.register(stack, table, "it/" + suffix, "IT_" + suffix.toUpperCase());
+        LocalStack.TestTable t = stack.newTable("outage", "hard");
+        String table = t.name();
+        Path config = t.cli().config();
         Files.writeString(config, Files.readString(config).replaceAll("s3Endpoint: \\S+", "s3Endpoint: http://127.0.0.1:" + port));
-        Cli cli = new Cli(config, stack.environment());
+        Cli cli = t.cli();
         Instant[] hour = stack.hour();
         String start = hour[0].toString();
         String end = hour[1].toString();
